@@ -47,3 +47,85 @@ def unanswered(what: str = "replace the ... with your answer and run the cell ag
 def is_unanswered(answer) -> bool:
     """True for the ``...`` placeholder (or None) that student notebooks start with."""
     return answer is Ellipsis or answer is None
+
+
+# -- lesson 07: beyond plain classification ----------------------------------------------------------
+
+
+def class_weights_for(answer, n_cats: int, n_dogs: int) -> Feedback:
+    """Exercise: the balanced class weights {0: cats, 1: dogs} for n_cats and n_dogs examples."""
+    if is_unanswered(answer):
+        return unanswered()
+    if not isinstance(answer, dict) or set(answer) != {0, 1}:
+        return wrong("give a dict with one weight per class index: {0: weight_for_cats, 1: weight_for_dogs}")
+    n = n_cats + n_dogs
+    expected = {0: n / (2 * n_cats), 1: n / (2 * n_dogs)}
+    got = {k: float(v) for k, v in answer.items()}
+    if all(abs(got[k] - expected[k]) < 1e-3 * expected[k] for k in (0, 1)):
+        return correct(f"each class now weighs {n / 2:g} examples' worth in the loss.")
+    if abs(got[0] - expected[1]) < 1e-3 * expected[1] and abs(got[1] - expected[0]) < 1e-3 * expected[0]:
+        return wrong("the weights are swapped: the rare class (dogs) must get the larger weight.")
+    if got[0] > got[1]:
+        return wrong("the common class got the larger weight; weights must grow as a class gets rarer.")
+    if abs(got[1] / got[0] - n_cats / n_dogs) < 1e-3 * n_cats / n_dogs:
+        return wrong(f"the ratio is right ({got[1] / got[0]:g}) but the scale is not: use n / (k * n_c), where n is "
+                     "all examples and k the number of classes, so the average weight per example is 1.")
+    return wrong("use weight_c = n / (k * n_c): n examples in all, k classes, n_c examples of class c.")
+
+
+def balanced_accuracy_of_constant(answer, n_major: int, n_minor: int) -> Feedback:
+    """Exercise: balanced accuracy of a model that always answers the majority class."""
+    if is_unanswered(answer):
+        return unanswered()
+    value = float(answer)
+    if abs(value - 0.5) < 1e-6:
+        return correct("recall is 1 on the big class and 0 on the small one; their mean is 0.5, a coin's score.")
+    if abs(value - n_major / (n_major + n_minor)) < 1e-3:
+        return wrong("that is the plain accuracy. Balanced accuracy averages the recall of each class.")
+    if abs(value - 1.0) < 1e-6 or abs(value) < 1e-6:
+        return wrong("that is the recall of one class only; average the two recalls.")
+    return wrong("work out each class's recall (the fraction of it found) and take their mean.")
+
+
+def iou_of(answer, box_a, box_b) -> Feedback:
+    """Exercise: intersection over union of two boxes (x_min, y_min, x_max, y_max)."""
+    if is_unanswered(answer):
+        return unanswered()
+    import numpy as np
+
+    a, b = np.asarray(box_a, float), np.asarray(box_b, float)
+    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = w * h
+    area_a, area_b = (a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1])
+    expected = inter / (area_a + area_b - inter)
+    value = float(answer)
+    if abs(value - expected) < 1e-3:
+        return correct(f"IoU = {inter:g} / {area_a + area_b - inter:g} = {expected:.3f}.")
+    if area_a + area_b and abs(value - inter / (area_a + area_b)) < 1e-3:
+        return wrong("you divided by the sum of the areas: the overlap is then counted twice. Subtract it once.")
+    if abs(value - inter / area_a) < 1e-3 or abs(value - inter / area_b) < 1e-3:
+        return wrong("you divided by one box's area; IoU divides by the area of the union of both boxes.")
+    if abs(value - inter) < 1e-3:
+        return wrong("that is the intersection's area; divide it by the union's area.")
+    return wrong("intersection = overlap width x overlap height; union = area A + area B - intersection.")
+
+
+def responsible_cell(answer, box, canvas: int, grid: int) -> Feedback:
+    """Exercise: which grid cell (row, column) predicts this box? The one holding its centre."""
+    if is_unanswered(answer):
+        return unanswered()
+    x0, y0, x1, y1 = box
+    cell = canvas / grid
+    row, col = int((y0 + y1) / 2 // cell), int((x0 + x1) / 2 // cell)
+    try:
+        got = tuple(int(v) for v in answer)
+    except TypeError:
+        return wrong("answer with a pair (row, column).")
+    if got == (row, col):
+        return correct(f"the centre ({(x0 + x1) / 2:g}, {(y0 + y1) / 2:g}) lies in row {row}, column {col}.")
+    if got == (col, row):
+        return wrong("row and column are swapped: the row comes from the y coordinate.")
+    if got in ((int(y0 // cell), int(x0 // cell)), (int(y1 // cell), int(x1 // cell))):
+        return wrong("that cell holds a corner of the box; the cell that holds its centre is responsible.")
+    return wrong(f"find the box's centre, then divide by the cell size ({cell:g} px) and round down.")

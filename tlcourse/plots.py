@@ -52,3 +52,50 @@ def _finish(fig):
     fig.tight_layout()
     plt.close(fig)
     return fig
+
+
+# -- lesson 07: beyond plain classification ---------------------------------------------------------
+
+
+def confusion_matrices(matrices, titles, class_names, size: float = 3.2):
+    """Confusion matrices side by side, counts written in the cells (rows: true class, columns: predicted)."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(matrices), figsize=(size * len(matrices), size), squeeze=False)
+    for ax, m, title in zip(axes[0], matrices, titles):
+        m = np.asarray(m)
+        ax.imshow(m, cmap="Blues", vmin=0)
+        for (i, j), v in np.ndenumerate(m):
+            ax.text(j, i, str(v), ha="center", va="center", color="white" if v > m.max() / 2 else "black")
+        ax.set_xticks(range(len(class_names)), class_names)
+        ax.set_yticks(range(len(class_names)), class_names)
+        ax.set_xlabel("predicted")
+        ax.set_ylabel("true")
+        ax.set_title(title, fontsize=10)
+    return _finish(fig)
+
+
+def detections(images, true_boxes, pred_boxes=None, pred_classes=None, class_names=None, ncols: int = 4,
+               size: float = 2.6):
+    """Canvases with true boxes (dashed white) and predicted boxes (solid, labelled with the class)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    n = len(images)
+    ncols = max(1, min(ncols, n))
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
+    colours = plt.cm.tab10.colors
+    for ax in axes.flat:
+        ax.axis("off")
+    for i, ax in enumerate(axes.flat[:n]):
+        ax.imshow(images[i])
+        for x0, y0, x1, y1 in np.asarray(true_boxes[i]).reshape(-1, 4):
+            ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec="white", ls="--", lw=1.5))
+        if pred_boxes is not None:
+            for (x0, y0, x1, y1), c in zip(np.asarray(pred_boxes[i]).reshape(-1, 4), pred_classes[i]):
+                ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec=colours[int(c) % 10], lw=2))
+                if class_names is not None:
+                    ax.text(x0, y0 - 2, class_names[int(c)], color="white", fontsize=7,
+                            bbox={"facecolor": colours[int(c) % 10], "pad": 1, "lw": 0})
+    return _finish(fig)

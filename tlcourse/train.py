@@ -20,11 +20,12 @@ def extract_features(
     preprocess: Callable[[np.ndarray], np.ndarray] | None = None,
     batch_size: int = 32,
     progress: bool = True,
+    pool: bool = True,
 ) -> np.ndarray:
     """Run ``base`` over ``images`` (0..255 pixels if ``preprocess`` is given) in batches.
 
     Returns one row per image; 4-D outputs (no pooling in ``base``) are average-pooled,
-    so the result is always (n_images, n_features).
+    so the result is (n_images, n_features), unless ``pool=False`` keeps the feature maps.
     """
     from tqdm.auto import tqdm
 
@@ -36,9 +37,9 @@ def extract_features(
         if start == 0 and preprocess is None:
             warn_if_unscaled(batch)
         out = base.predict_on_batch(batch)  # compiled graph: far less memory than an eager call
-        if out.ndim == 4:
+        if out.ndim == 4 and pool:
             out = out.mean(axis=(1, 2))
-        chunks.append(out.reshape(len(batch), -1))
+        chunks.append(out if not pool else out.reshape(len(batch), -1))
     return np.concatenate(chunks) if chunks else np.zeros((0, 0), np.float32)
 
 
@@ -76,15 +77,19 @@ def fit_head(
     dropout: float = 0.0,
     learning_rate: float = 1e-3,
     batch_size: int = 32,
+    class_weight: dict[int, float] | None = None,
     verbose: int = 0,
 ) -> tuple[keras.Model, keras.callbacks.History]:
-    """Train :func:`classifier_head` on cached features; returns ``(head, history)``."""
+    """Train :func:`classifier_head` on cached features; returns ``(head, history)``.
+
+    ``class_weight`` ({class index: weight}) scales each example's loss by its class's weight.
+    """
     n_classes = int(max(train_labels.max(), (val_labels.max() if val_labels is not None else 0))) + 1
     head = compile_classifier(classifier_head(train_features.shape[1], n_classes, hidden, dropout), learning_rate)
     validation = (val_features, val_labels) if val_features is not None else None
     history = head.fit(
         train_features, train_labels, validation_data=validation, epochs=epochs, batch_size=batch_size,
-        verbose=verbose,
+        class_weight=class_weight, verbose=verbose,
     )
     return head, history
 
@@ -93,3 +98,16 @@ def accuracy(model: keras.Model, x: np.ndarray, y: np.ndarray, batch_size: int =
     """Fraction of ``x`` that ``model`` classifies as ``y``."""
     predictions = np.argmax(model.predict(x, batch_size=batch_size, verbose=0), axis=-1)
     return float(np.mean(predictions == np.asarray(y)))
+
+
+def standardize(fit_on: np.ndarray, *apply_to: np.ndarray, axis=None) -> list[np.ndarray]:
+    """Scale features to zero mean and unit variance per channel, with statistics from ``fit_on`` only.
+
+    Use it when comparing feature sets of very different scales (a random network's activations
+    can be a million times smaller than a trained one's), so a head sees both on equal terms.
+    ``axis`` defaults to every axis but the last (the channels).
+    """
+    axis = tuple(range(fit_on.ndim - 1)) if axis is None else axis
+    mean = fit_on.mean(axis=axis, keepdims=True)
+    std = fit_on.std(axis=axis, keepdims=True) + 1e-12
+    return [(x - mean) / std for x in (fit_on, *apply_to)]
