@@ -49,10 +49,13 @@ def test_linear_probe_pretrained_vs_random():
         base, preprocess = zoo.load("MobileNetV2", include_top=False, pooling="avg", weights=weights)
         f_train = train.extract_features(base, train_set.images, preprocess, progress=False)
         f_val = train.extract_features(base, val_set.images, preprocess, progress=False)
+        # a random network's features are ~1e-8 in size: standardise both so scale is not what differs
+        f_train, f_val = train.standardize(f_train, f_val)
         head, _ = train.fit_head(f_train, train_set.labels, epochs=20)
         scores[weights] = train.accuracy(head, f_val, val_set.labels)
     assert scores["imagenet"] >= 0.95, scores
-    assert 0.4 <= scores[None] <= 0.65, scores
+    assert 0.4 <= scores[None] <= 0.7, scores  # colour statistics alone give random features a little
+    assert scores["imagenet"] - scores[None] >= 0.25, scores
 
 
 def test_unknown_model_lists_known_ones():
