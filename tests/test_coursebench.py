@@ -1,0 +1,16 @@
+"""The course benchmark runs a notebook in a real kernel and reports time and memory."""
+import nbformat
+
+from tlcourse import coursebench
+
+
+def test_runs_a_notebook_and_reports(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import numpy as np\nx = np.ones(30_000_000, np.uint8)\nprint(x.sum())")]
+    path = tmp_path / "01_tiny.ipynb"
+    nbformat.write(nb, path)
+    row = coursebench.run_notebook(path, timeout=120)
+    assert row["lesson"] == "01_tiny.ipynb" and row["seconds"] > 0
+    assert row["peak MB"] is None or row["peak MB"] >= 30  # the kernel held a 30 MB array
+    text = coursebench.table([row, {"lesson": "02_slow.ipynb", "seconds": 200.0, "peak MB": 100.0}])
+    assert "| 01_tiny.ipynb |" in text and "| 02_slow.ipynb | 200 | 100 | NO |" in text

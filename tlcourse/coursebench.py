@@ -1,0 +1,81 @@
+"""The course's performance budget: run every lesson headless, time it, and take its peak memory.
+
+``python -m tlcourse.coursebench`` (or ``make bench``) executes each notebook in ``lessons/`` in a
+fresh kernel, as a student's "Run all" would, and prints a table of wall time and the kernel's
+peak resident memory per lesson. Budget: each lesson <= 120 s on 2 cores and <= 1.8 GB (Binder
+gives 2 GB); the whole course <= 10 minutes.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+LESSON_SECONDS, COURSE_SECONDS, LESSON_MB = 120, 600, 1800
+
+
+def _peak_mb(pid: int) -> float | None:
+    """The process's peak resident memory (VmHWM) in MB; Linux only."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def run_notebook(path: str | Path, timeout: int = 900) -> dict:
+    """Execute a notebook in a fresh kernel; return its wall time (s) and the kernel's peak memory (MB)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    with client.setup_kernel():
+        pid = getattr(getattr(client.km, "provisioner", None), "process", None)
+        pid = getattr(pid, "pid", None)
+        for index, cell in enumerate(nb.cells):
+            client.execute_cell(cell, index)
+        peak = _peak_mb(pid) if pid else None
+    return {"lesson": path.name, "seconds": time.perf_counter() - start, "peak MB": peak}
+
+
+def table(rows: list[dict]) -> str:
+    """The results as a Markdown table, with the budget verdict per lesson and in total."""
+    lines = ["| lesson | wall time (s) | peak memory (MB) | within budget |", "|---|---|---|---|"]
+    for r in rows:
+        ok = r["seconds"] <= LESSON_SECONDS and (r["peak MB"] is None or r["peak MB"] <= LESSON_MB)
+        peak = "n/a" if r["peak MB"] is None else f"{r['peak MB']:.0f}"
+        lines.append(f"| {r['lesson']} | {r['seconds']:.0f} | {peak} | {'yes' if ok else 'NO'} |")
+    total = sum(r["seconds"] for r in rows)
+    lines.append(f"| **all** | **{total:.0f}** | | {'yes' if total <= COURSE_SECONDS else 'NO'} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tlcourse.coursebench", description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", help="notebooks to run (default: lessons/[0-9]*.ipynb)")
+    parser.add_argument("--output", help="also write the table to this Markdown file")
+    args = parser.parse_args(argv)
+    paths = [Path(p) for p in args.notebooks] or sorted(Path("lessons").glob("[0-9]*.ipynb"))
+    if not paths:
+        print("no notebooks found: run from the course's root folder or name them", file=sys.stderr)
+        return 2
+    rows = []
+    for path in paths:
+        print(f"running {path} ...", file=sys.stderr, flush=True)
+        rows.append(run_notebook(path))
+    text = table(rows)
+    print(text)
+    if args.output:
+        Path(args.output).write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
