@@ -14,6 +14,12 @@ What has to change on the way, besides names:
 * batch-norm epsilon: torchvision uses 1e-5, Keras's MobileNetV2 1e-3. We rescale
   gamma so that ``gamma / sqrt(var + eps)`` is unchanged.
 
+What cannot change: torchvision pads its stride-2 convolutions by one pixel on every side, while
+Keras's MobileNetV2 pads (0, 1), i.e. only bottom and right, at even input sizes. At odd sizes the
+two agree; at even ones (224...) the Keras model's sampling grid is shifted by one pixel. The
+predictions tests in ``tests/test_zoo.py`` show this costs nothing visible. (EfficientNet-Lite came
+from TensorFlow, whose "same" padding Keras reproduces exactly.)
+
 Converted weights are stored as ``.npz`` (layer name -> arrays) in
 ``$TLCOURSE_HOME/weights``, keyed by the checksum of the source file, so they are
 converted once and any input size or ``include_top`` setting can load them.
