@@ -150,3 +150,35 @@ def test_set_blocks_trainable_and_report_states():
     assert sum(r["trainable"] for r in F.trainable_report(model)) == F.param_counts(model).trainable
     with pytest.raises(KeyError, match="this model's blocks are"):
         F.set_blocks_trainable(model, ["conv5"], True)
+
+
+def test_preserved_restores_every_flag_even_after_an_error():
+    model, base = _small_classifier()
+    F.freeze_by_type(model, keras.layers.BatchNormalization)
+    base.get_layer("Conv1").trainable = False
+    before = [layer.trainable for layer in F.layers_of(model)] + [base.trainable, model.trainable]
+    counts = F.param_counts(model)
+    with pytest.raises(RuntimeError):
+        with F.preserved(model):
+            F.freeze(model)
+            assert F.param_counts(model).trainable == 0
+            raise RuntimeError("boom")
+    assert [layer.trainable for layer in F.layers_of(model)] + [base.trainable, model.trainable] == before
+    assert F.param_counts(model) == counts
+
+
+def test_unfreeze_curve_shows_layers_without_weights(resnet_base):
+    inputs = keras.Input((224, 224, 3))
+    x = keras.layers.GlobalAveragePooling2D()(resnet_base(inputs, training=False))
+    model = keras.Model(inputs, keras.layers.Dense(4)(x))
+    F.freeze(resnet_base)
+    rows = F.unfreeze_curve(resnet_base, range(0, 5), measure=model)
+    assert [r["added"] for r in rows] == [None, "conv5_block3_out", "conv5_block3_add", "conv5_block3_3_bn",
+                                          "conv5_block3_3_conv"]
+    assert [r["trainable"] for r in rows] == [8_196, 8_196, 8_196, 8_196 + 2 * 2048, 8_196 + 2 * 2048 + 512 * 2048 + 2048]
+    assert [r["weights"] for r in rows] == [False, False, False, True, True]
+    assert F.param_counts(model).trainable == 8_196  # flags restored
+    blocks = F.unfreeze_curve(resnet_base, [0, 1], count="blocks")
+    assert blocks[1]["added"] == "conv5" and blocks[1]["trainable"] > 0 == blocks[0]["trainable"]
+    with pytest.raises(ValueError, match="between 0 and"):
+        F.unfreeze_curve(resnet_base, [10_000])

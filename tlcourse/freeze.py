@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import NamedTuple
 
 import keras
@@ -269,4 +270,58 @@ def trainable_report(model: keras.layers.Layer) -> list[dict]:
             "trainable": _count(w for w in weights if id(w) in trainable_ids),
             "state": block_state(model, members),
         })
+    return rows
+
+
+# -- exploring without side effects -----------------------------------------------------------
+
+
+@contextmanager
+def preserved(model: keras.layers.Layer) -> Iterator[keras.layers.Layer]:
+    """``with preserved(model): ...`` puts every trainable flag of ``model`` (and of the models
+    nested in it) back as it was on exit, even after an error. Weights are never touched."""
+    containers = [(c, bool(c.trainable)) for c in _containers(model)]
+    leaves = [(layer, bool(layer.trainable)) for layer in layers_of(model)]
+    try:
+        yield model
+    finally:
+        for container, flag in containers:  # outermost first: a change reaches everything inside...
+            container.trainable = flag
+        for layer, flag in leaves:  # ...then each layer gets its own flag back
+            layer.trainable = flag
+
+
+def unfreeze_curve(
+    model: keras.layers.Layer,
+    ns: Iterable[int],
+    *,
+    count: str = "layers",
+    measure: keras.layers.Layer | None = None,
+) -> list[dict]:
+    """How the trainable count grows as the top ``n`` layers (or blocks) of ``model`` are unfrozen.
+
+    One row per ``n``: ``n``, ``added`` (the layer or block that the step unfreezes), ``weights``
+    (whether it has any) and ``trainable`` (parameters of ``measure``, default ``model``; pass the
+    classifier that contains a base to count its new layers too). Flags are restored afterwards.
+    """
+    if count == "blocks":
+        names = list(blocks(model))
+        has = [bool(sum(len(layer.weights) for layer in members)) for members in blocks(model).values()]
+    elif count in ("layers", "weighted"):
+        chosen = [layer for layer in layers_of(model) if count == "layers" or has_weights(layer)]
+        names, has = [layer.name for layer in chosen], [has_weights(layer) for layer in chosen]
+    else:
+        raise ValueError(f"count must be 'layers', 'weighted' or 'blocks', not {count!r}")
+    rows = []
+    with preserved(model):
+        for n in ns:
+            if not 0 <= n <= len(names):
+                raise ValueError(f"n must be between 0 and {len(names)} ({count} in {model.name}), got {n}")
+            unfreeze_top(model, n, count=count)
+            rows.append({
+                "n": n,
+                "added": names[len(names) - n] if n else None,
+                "weights": has[len(names) - n] if n else False,
+                "trainable": param_counts(measure or model).trainable,
+            })
     return rows
