@@ -175,7 +175,8 @@ def test_unfreeze_curve_shows_layers_without_weights(resnet_base):
     rows = F.unfreeze_curve(resnet_base, range(0, 5), measure=model)
     assert [r["added"] for r in rows] == [None, "conv5_block3_out", "conv5_block3_add", "conv5_block3_3_bn",
                                           "conv5_block3_3_conv"]
-    assert [r["trainable"] for r in rows] == [8_196, 8_196, 8_196, 8_196 + 2 * 2048, 8_196 + 2 * 2048 + 512 * 2048 + 2048]
+    bn, conv = 2 * 2048, 512 * 2048 + 2048  # conv5_block3_3: BatchNorm scale + offset; 1x1 conv 512 -> 2048
+    assert [r["trainable"] for r in rows] == [8_196, 8_196, 8_196, 8_196 + bn, 8_196 + bn + conv]
     assert [r["weights"] for r in rows] == [False, False, False, True, True]
     assert F.param_counts(model).trainable == 8_196  # flags restored
     blocks = F.unfreeze_curve(resnet_base, [0, 1], count="blocks")

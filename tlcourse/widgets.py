@@ -134,7 +134,8 @@ class FreezePanel(widgets.VBox):
         """The readout as plain text (what a screen reader or a test reads)."""
         self._notice_compile()
         c = self.counts
-        return f"Trainable {c.trainable:,} · Non-trainable {c.non_trainable:,} · Total {c.total:,}\n{self._compile_note()[1]}"
+        counts = f"Trainable {c.trainable:,} · Non-trainable {c.non_trainable:,} · Total {c.total:,}"
+        return f"{counts}\n{self._compile_note()[1]}"
 
     def refresh(self) -> None:
         """Re-read the model's flags (after changing them from code) and redraw everything."""
