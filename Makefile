@@ -35,6 +35,7 @@ lab: setup
 	$(BIN)/jupyter lab lessons/ $(LAB_FLAGS)
 
 test: setup
+	@[ -x "$${TLCOURSE_CHROMIUM:-/usr/bin/chromium}" ] || echo "note: no Chromium at /usr/bin/chromium, so the real-browser test (tests/test_browser.py) is skipped; install Debian's chromium to run it"
 	$(BIN)/python -m pytest
 
 execute: setup

@@ -95,3 +95,91 @@ def test_nested_frozen_container_is_reopened():
     counts = F.param_counts(base)
     report = {r["block"]: r for r in F.trainable_report(base)}
     assert counts.trainable == report["block_16"]["trainable"] + report["head"]["trainable"] > 0
+
+
+def _small_classifier():
+    base = keras.applications.MobileNetV2(weights=None, include_top=False, input_shape=(32, 32, 3), alpha=0.35)
+    inputs = keras.Input((32, 32, 3))
+    x = keras.layers.GlobalAveragePooling2D(name="pool")(base(inputs, training=False))
+    return keras.Model(inputs, keras.layers.Dense(2, name="head")(x)), base
+
+
+def test_blocks_of_a_classifier_keep_the_new_layers_apart():
+    model, base = _small_classifier()
+    names = list(F.blocks(model))
+    # the base's blocks, then the outer layers one by one; "head" is taken by the base: prefixed
+    assert names[:2] == ["stem", "block_0"] and names[-4:] == ["block_16", "head", "pool", f"{model.name}/head"]
+    assert [layer.name for layer in F.blocks(model)["pool"]] == ["pool"]
+    assert list(F.blocks(base)) == names[:-2]
+
+
+def test_frozen_container_inside_a_model_two_views():
+    """Keras counts a frozen base's inner layers in the outer model when their own flag is on."""
+    model, base = _small_classifier()
+    base.trainable = False
+    base.get_layer("Conv_1").trainable = True  # switched back on by hand, inside a frozen container
+    conv = base.get_layer("Conv_1").count_params()
+    assert F.param_counts(base).trainable == 0  # the container's own view
+    assert F.param_counts(model).trainable == conv + model.get_layer("head").count_params()  # the model's view
+    assert F.param_counts(model) == _summary_param_counts(model)
+    F.set_blocks_trainable(model, ["head"], True)  # the base's "head" block: Conv_1, its BN, ReLU
+    assert base.trainable  # reopened: both views agree now
+    in_base = [r for r in F.trainable_report(model) if r["block"] == "head"][0]["trainable"]
+    assert F.param_counts(base).trainable == in_base > conv
+
+
+def _summary_param_counts(model):
+    return F.ParamCounts(*_summary_counts(model))
+
+
+def test_set_blocks_trainable_and_report_states():
+    model, base = _small_classifier()
+    F.freeze(model)
+    assert {r["state"] for r in F.trainable_report(model)} == {"frozen"}
+    F.set_blocks_trainable(model, ["block_16", "pool"], True)
+    report = {r["block"]: r for r in F.trainable_report(model)}
+    assert report["block_16"]["state"] == "trainable" and report["block_15"]["state"] == "frozen"
+    assert report["pool"]["params"] == 0 and report["pool"]["trainable"] == 0 and report["pool"]["state"] == "trainable"
+    assert F.param_counts(model).trainable == report["block_16"]["trainable"] > 0
+    F.set_blocks_trainable(model, ["block_16"], False)
+    assert F.param_counts(model).trainable == 0
+    F.unfreeze(model)
+    F.freeze_by_type(model, keras.layers.BatchNormalization)
+    states = {r["block"]: r["state"] for r in F.trainable_report(model)}
+    assert states["block_3"] == "partly" and states[f"{model.name}/head"] == "trainable"
+    assert sum(r["trainable"] for r in F.trainable_report(model)) == F.param_counts(model).trainable
+    with pytest.raises(KeyError, match="this model's blocks are"):
+        F.set_blocks_trainable(model, ["conv5"], True)
+
+
+def test_preserved_restores_every_flag_even_after_an_error():
+    model, base = _small_classifier()
+    F.freeze_by_type(model, keras.layers.BatchNormalization)
+    base.get_layer("Conv1").trainable = False
+    before = [layer.trainable for layer in F.layers_of(model)] + [base.trainable, model.trainable]
+    counts = F.param_counts(model)
+    with pytest.raises(RuntimeError):
+        with F.preserved(model):
+            F.freeze(model)
+            assert F.param_counts(model).trainable == 0
+            raise RuntimeError("boom")
+    assert [layer.trainable for layer in F.layers_of(model)] + [base.trainable, model.trainable] == before
+    assert F.param_counts(model) == counts
+
+
+def test_unfreeze_curve_shows_layers_without_weights(resnet_base):
+    inputs = keras.Input((224, 224, 3))
+    x = keras.layers.GlobalAveragePooling2D()(resnet_base(inputs, training=False))
+    model = keras.Model(inputs, keras.layers.Dense(4)(x))
+    F.freeze(resnet_base)
+    rows = F.unfreeze_curve(resnet_base, range(0, 5), measure=model)
+    assert [r["added"] for r in rows] == [None, "conv5_block3_out", "conv5_block3_add", "conv5_block3_3_bn",
+                                          "conv5_block3_3_conv"]
+    bn, conv = 2 * 2048, 512 * 2048 + 2048  # conv5_block3_3: BatchNorm scale + offset; 1x1 conv 512 -> 2048
+    assert [r["trainable"] for r in rows] == [8_196, 8_196, 8_196, 8_196 + bn, 8_196 + bn + conv]
+    assert [r["weights"] for r in rows] == [False, False, False, True, True]
+    assert F.param_counts(model).trainable == 8_196  # flags restored
+    blocks = F.unfreeze_curve(resnet_base, [0, 1], count="blocks")
+    assert blocks[1]["added"] == "conv5" and blocks[1]["trainable"] > 0 == blocks[0]["trainable"]
+    with pytest.raises(ValueError, match="between 0 and"):
+        F.unfreeze_curve(resnet_base, [10_000])

@@ -1,22 +1,30 @@
 """Freezing and unfreezing layers, and counting what is trainable.
 
 In Keras a layer's ``trainable`` flag decides whether ``fit`` updates its weights.
-Setting it on a model sets it on every layer inside. Two Keras facts shape these
+Setting it on a model sets it on every layer inside. Three Keras facts shape these
 helpers:
 
-* a frozen container hides everything inside it: if ``base.trainable`` is False, no
-  layer of ``base`` trains, whatever its own flag. So every helper here first makes
-  the container trainable, then sets each layer's flag explicitly.
-* ``model.trainable = True`` reaches the layers inside only when the flag changes:
-  on a model that is already trainable it leaves individually frozen layers frozen.
+* a frozen container (``base.trainable = False``) reports nothing trainable when you ask
+  *it* (``base.trainable_weights``, ``base.summary()``, ``base.fit``), but a model that
+  *contains* it counts, and trains, the weights of every inner layer whose own flag is
+  True. The two views disagree as soon as one inner layer is switched back on by hand.
+  So every helper here first makes the container trainable, then sets each layer's flag
+  explicitly: both views then agree.
+* ``model.trainable = True`` reaches the layers inside only when the flag changes (with
+  the TensorFlow backend, assigning the value an attribute already has is skipped): on a
+  model that is already trainable it leaves individually frozen layers frozen.
 * changes take effect when the model is compiled: call ``model.compile(...)`` again
-  after freezing or unfreezing, before ``fit``.
+  after freezing or unfreezing, before ``fit`` (Keras warns when you forget).
+
+No helper here changes a weight's value: freezing only decides which weights the
+optimizer may update.
 """
 from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import NamedTuple
 
 import keras
@@ -65,10 +73,20 @@ def has_weights(layer: keras.layers.Layer) -> bool:
     return bool(layer.weights)
 
 
+def _containers(model: keras.layers.Layer) -> list[keras.layers.Layer]:
+    """``model`` and every model nested in it, outermost first."""
+    out = [model]
+    for layer in getattr(model, "layers", []):
+        if getattr(layer, "layers", None):
+            out += _containers(layer)
+    return out
+
+
 def set_trainable(model: keras.layers.Layer, predicate: Callable[[keras.layers.Layer], bool]) -> keras.layers.Layer:
     """Make each layer trainable exactly when ``predicate(layer)`` is true; returns ``model``."""
     decisions = [(layer, bool(predicate(layer))) for layer in layers_of(model)]
-    model.trainable = True  # a frozen container would hide every layer inside it
+    for container in _containers(model):  # a frozen container would hide every layer inside it
+        container.trainable = True
     for layer, trainable in decisions:
         layer.trainable = trainable
     return model
@@ -152,13 +170,10 @@ def block_of(layer_name: str) -> str:
     return layer_name
 
 
-def blocks(model: keras.layers.Layer) -> "OrderedDict[str, list[keras.layers.Layer]]":
-    """Group layers into blocks, in order. Layers before the first block form ``stem``, layers after
-    the last one ``head``; input layers are left out."""
+def _group_run(run: list) -> "OrderedDict[str, list[keras.layers.Layer]]":
+    """Group consecutive plain layers by naming scheme; leading layers form ``stem``, trailing ``head``."""
     raw: OrderedDict[str, list] = OrderedDict()
-    for layer in layers_of(model):
-        if isinstance(layer, keras.layers.InputLayer):
-            continue
+    for layer in run:
         raw.setdefault(block_of(layer.name), []).append(layer)
     names = list(raw)
     is_block = [len(v) > 1 or n != v[0].name for n, v in raw.items()]
@@ -169,6 +184,39 @@ def blocks(model: keras.layers.Layer) -> "OrderedDict[str, list[keras.layers.Lay
     for i, name in enumerate(names):
         key = "stem" if i < first else "head" if i > last else name
         out.setdefault(key, []).extend(raw[name])
+    return out
+
+
+def blocks(model: keras.layers.Layer) -> "OrderedDict[str, list[keras.layers.Layer]]":
+    """Group layers into blocks, in order; input layers are left out.
+
+    Layers named by a known scheme (MobileNetV2 ``block_N``, EfficientNet ``blockNx``, ResNet
+    stages ``convN``, ...) form one block each; layers before the first such block form ``stem``,
+    layers after the last one ``head``. A nested model (a pretrained base inside a classifier) is
+    grouped on its own, and the outer model's own layers (pooling, dropout, the new classifier)
+    stay one block each, so ``blocks(classifier)`` reads: the base's blocks, then the new layers.
+    A name used twice gets the nested model's name as a prefix (``base/head``).
+    """
+    out: OrderedDict[str, list] = OrderedDict()
+
+    def add(groups: "OrderedDict[str, list]", prefix: str | None = None) -> None:
+        for name, members in groups.items():
+            key = name if name not in out else f"{prefix or model.name}/{name}"
+            while key in out:
+                key += "'"
+            out[key] = members
+
+    run: list = []
+    for layer in getattr(model, "layers", []):
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        if getattr(layer, "layers", None):  # a nested model: its own blocks
+            add(_group_run(run))
+            run = []
+            add(blocks(layer), prefix=layer.name)
+        else:
+            run.append(layer)
+    add(_group_run(run))
     return out
 
 
@@ -183,16 +231,97 @@ def freeze_blocks(model: keras.layers.Layer, names: Iterable[str]) -> keras.laye
     return set_trainable(model, lambda layer: id(layer) not in frozen)
 
 
+def block_state(model: keras.layers.Layer, members: Iterable[keras.layers.Layer]) -> str:
+    """``"trainable"``, ``"frozen"`` or ``"partly"``: the flags of ``members`` as ``model`` sees them
+    (a frozen ``model`` freezes everything in it)."""
+    flags = {bool(model.trainable and layer.trainable) for layer in members}
+    return "partly" if len(flags) > 1 else "trainable" if flags == {True} else "frozen"
+
+
+def set_blocks_trainable(model: keras.layers.Layer, names: Iterable[str], trainable: bool) -> keras.layers.Layer:
+    """Freeze (``trainable=False``) or unfreeze the named blocks (see :func:`blocks`) and leave every
+    other layer as it is. Weight values never change."""
+    groups = blocks(model)
+    names = list(names)
+    unknown = [n for n in names if n not in groups]
+    if unknown:
+        raise KeyError(f"unknown block(s) {unknown}; this model's blocks are {list(groups)}")
+    chosen = {id(layer) for n in names for layer in groups[n]}
+    was = bool(model.trainable)
+    return set_trainable(model, lambda layer: trainable if id(layer) in chosen else (was and layer.trainable))
+
+
 def trainable_report(model: keras.layers.Layer) -> list[dict]:
-    """One row per block: its name, layers, parameters, how many of them are trainable."""
+    """One row per block (see :func:`blocks`): its name, number of layers, parameters, how many of
+    them ``model`` trains, and its ``state`` (:func:`block_state`). ``params == 0`` marks a block
+    without weights (activations, pooling, dropout): unfreezing it unlocks nothing.
+
+    The ``trainable`` column adds up to ``param_counts(model).trainable``, the figure
+    ``model.summary()`` prints.
+    """
+    trainable_ids = {id(w) for w in model.trainable_weights}
     rows = []
     for name, members in blocks(model).items():
         weights = [w for layer in members for w in layer.weights]
-        trainable = [w for layer in members for w in layer.trainable_weights]
         rows.append({
             "block": name,
             "layers": len(members),
             "params": _count(weights),
-            "trainable": _count(trainable),
+            "trainable": _count(w for w in weights if id(w) in trainable_ids),
+            "state": block_state(model, members),
         })
+    return rows
+
+
+# -- exploring without side effects -----------------------------------------------------------
+
+
+@contextmanager
+def preserved(model: keras.layers.Layer) -> Iterator[keras.layers.Layer]:
+    """``with preserved(model): ...`` puts every trainable flag of ``model`` (and of the models
+    nested in it) back as it was on exit, even after an error. Weights are never touched."""
+    containers = [(c, bool(c.trainable)) for c in _containers(model)]
+    leaves = [(layer, bool(layer.trainable)) for layer in layers_of(model)]
+    try:
+        yield model
+    finally:
+        for container, flag in containers:  # outermost first: a change reaches everything inside...
+            container.trainable = flag
+        for layer, flag in leaves:  # ...then each layer gets its own flag back
+            layer.trainable = flag
+
+
+def unfreeze_curve(
+    model: keras.layers.Layer,
+    ns: Iterable[int],
+    *,
+    count: str = "layers",
+    measure: keras.layers.Layer | None = None,
+) -> list[dict]:
+    """How the trainable count grows as the top ``n`` layers (or blocks) of ``model`` are unfrozen.
+
+    One row per ``n``: ``n``, ``added`` (the layer or block that the step unfreezes), ``weights``
+    (whether it has any) and ``trainable`` (parameters of ``measure``, default ``model``; pass the
+    classifier that contains a base to count its new layers too). Flags are restored afterwards.
+    """
+    if count == "blocks":
+        names = list(blocks(model))
+        has = [bool(sum(len(layer.weights) for layer in members)) for members in blocks(model).values()]
+    elif count in ("layers", "weighted"):
+        chosen = [layer for layer in layers_of(model) if count == "layers" or has_weights(layer)]
+        names, has = [layer.name for layer in chosen], [has_weights(layer) for layer in chosen]
+    else:
+        raise ValueError(f"count must be 'layers', 'weighted' or 'blocks', not {count!r}")
+    rows = []
+    with preserved(model):
+        for n in ns:
+            if not 0 <= n <= len(names):
+                raise ValueError(f"n must be between 0 and {len(names)} ({count} in {model.name}), got {n}")
+            unfreeze_top(model, n, count=count)
+            rows.append({
+                "n": n,
+                "added": names[len(names) - n] if n else None,
+                "weights": has[len(names) - n] if n else False,
+                "trainable": param_counts(measure or model).trainable,
+            })
     return rows

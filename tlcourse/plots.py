@@ -98,4 +98,104 @@ def detections(images, true_boxes, pred_boxes=None, pred_classes=None, class_nam
                 if class_names is not None:
                     ax.text(x0, y0 - 2, class_names[int(c)], color="white", fontsize=7,
                             bbox={"facecolor": colours[int(c) % 10], "pad": 1, "lw": 0})
+
+
+# -- lesson 03: freezing ------------------------------------------------------------------------
+
+#: Block states and their colours (the same as the FreezePanel's).
+FREEZE_COLOURS = {"trainable": "#2e7d32", "partly": "#ef8f00", "frozen": "#90a4ae", "no weights": "#ffffff"}
+
+
+def unfreeze_curve(rows: Sequence[dict], title: str = "Unfreezing the last N layers"):
+    """Trainable parameters against the number of top layers unfrozen (rows of
+    ``tlcourse.freeze.unfreeze_curve``). Steps that add a layer without weights are marked with
+    an open circle: the count stays flat there."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
+
+    ns = [r["n"] for r in rows]
+    counts = [r["trainable"] for r in rows]
+    fig, ax = plt.subplots(figsize=(8.5, 3.6))
+    ax.step(ns, counts, where="post", color="#555", lw=1.2)
+    for weighted, style in ((True, dict(color=FREEZE_COLOURS["trainable"], marker="o")),
+                            (False, dict(facecolor="white", edgecolor="#555", marker="o"))):
+        pts = [(r["n"], r["trainable"]) for r in rows if r["n"] and r["weights"] == weighted]
+        if pts:
+            ax.scatter(*zip(*pts), s=26, zorder=3, label="layer with weights" if weighted else
+                       "layer without weights (activation, add, pooling): nothing unlocked", **style)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1e6:.1f} M" if v >= 1e6 else f"{v:,.0f}"))
+    ax.set_xlabel("last N layers unfrozen")
+    ax.set_ylabel("trainable parameters")
+    ax.set_title(title)
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    ax.grid(axis="y", alpha=0.3)
+    return _finish(fig)
+
+
+def freeze_map(reports: dict[str, Sequence[dict]], title: str = "Which blocks train?"):
+    """One strip per freezing choice, one cell per block, coloured by state (rows of
+    ``tlcourse.freeze.trainable_report``): trainable, partly (e.g. BatchNorm kept frozen),
+    frozen, or without weights. The trainable count is written at the right of each strip."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch, Rectangle
+
+    if not reports:
+        raise ValueError("give at least one report, e.g. {'top 2 blocks': freeze.trainable_report(base)}")
+    names = [r["block"] for r in next(iter(reports.values()))]
+    fig, ax = plt.subplots(figsize=(10, 0.55 * len(reports) + 1.6))
+    for i, (label, report) in enumerate(reports.items()):
+        if [r["block"] for r in report] != names:
+            raise ValueError(f"report {label!r} has other blocks than the first one: compare one model at a time")
+        y = len(reports) - 1 - i
+        for j, row in enumerate(report):
+            state = "no weights" if row["params"] == 0 else row["state"]
+            ax.add_patch(Rectangle((j, y + 0.1), 0.92, 0.8, facecolor=FREEZE_COLOURS[state], edgecolor="#777",
+                                   lw=0.6, ls="--" if state == "no weights" else "-"))
+        ax.text(len(names) + 0.3, y + 0.5, f"{sum(r['trainable'] for r in report):,}", va="center", fontsize=9)
+    ax.set_xlim(0, len(names) + 2.6)
+    ax.set_ylim(0, len(reports))
+    ax.set_yticks([len(reports) - 0.5 - i for i in range(len(reports))], list(reports))
+    ax.set_xticks([j + 0.46 for j in range(len(names))], names, rotation=60, ha="right", fontsize=8)
+    ax.tick_params(length=0)
+    for side in ("top", "right", "left", "bottom"):
+        ax.spines[side].set_visible(False)
+    ax.text(len(names) + 0.3, len(reports) + 0.05, "trainable", fontsize=8, color="#555", va="bottom")
+    ax.legend(handles=[Patch(facecolor=c, edgecolor="#777", ls="--" if s == "no weights" else "-", label=s)
+                       for s, c in FREEZE_COLOURS.items()], loc="lower center", bbox_to_anchor=(0.45, 1.0), ncol=4,
+              fontsize=8, frameon=False)
+    ax.set_title(title, pad=24)
+    return _finish(fig)
+
+
+def freeze_runs(runs: dict[str, dict]):
+    """Seconds per epoch and accuracies of several freezing choices (results of
+    ``tlcourse.train.fit_timed``), side by side."""
+    import matplotlib.pyplot as plt
+
+    labels = list(runs)
+    x = np.arange(len(labels))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
+    seconds = [runs[k]["epoch_s"] for k in labels]
+    bars = left.bar(x, seconds, color=plt.cm.Greens(np.linspace(0.35, 0.85, len(labels))))
+    for bar, k in zip(bars, labels):
+        left.annotate(f"{runs[k]['trainable']:,}\ntrainable", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                      ha="center", va="bottom", fontsize=8, xytext=(0, 2), textcoords="offset points")
+    left.set_xticks(x, labels)
+    left.set_ylabel("seconds per epoch")
+    left.set_ylim(0, max(seconds) * 1.35)
+    left.set_title("Time per epoch (after the first)")
+    width = 0.38
+    for offset, key, colour, name in ((-width / 2, "train_accuracy", "#bbbbbb", "training photos"),
+                                      (width / 2, "val_accuracy", "#1f77b4", "validation photos")):
+        values = [runs[k][key] for k in labels]
+        right.bar(x + offset, values, width, color=colour, label=name)
+        for xi, v in zip(x + offset, values):
+            right.text(xi, v + 0.01, f"{v:.0%}", ha="center", va="bottom", fontsize=8)
+    right.axhline(0.5, color="#999", lw=0.8, ls=":")
+    right.set_xticks(x, labels)
+    right.set_ylim(0, 1.3)
+    right.set_yticks(np.linspace(0, 1, 6))
+    right.set_ylabel("accuracy")
+    right.set_title("Accuracy after the same few epochs")
+    right.legend(fontsize=8, loc="upper center", ncol=2, frameon=False)
     return _finish(fig)

@@ -111,3 +111,67 @@ def standardize(fit_on: np.ndarray, *apply_to: np.ndarray, axis=None) -> list[np
     mean = fit_on.mean(axis=axis, keepdims=True)
     std = fit_on.std(axis=axis, keepdims=True) + 1e-12
     return [(x - mean) / std for x in (fit_on, *apply_to)]
+
+
+# -- lesson 03: what freezing costs and saves ---------------------------------------------------
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Records the wall time of every epoch in ``self.seconds`` (the first one includes building
+    the training graph, so compare the later ones)."""
+
+    def on_train_begin(self, logs=None):
+        self.seconds: list[float] = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        import time
+
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        import time
+
+        self.seconds.append(time.perf_counter() - self._start)
+
+
+def fit_timed(
+    model: keras.Model,
+    x: np.ndarray,
+    y: np.ndarray,
+    x_val: np.ndarray,
+    y_val: np.ndarray,
+    *,
+    epochs: int = 6,
+    batch_size: int = 8,
+    learning_rate: float = 1e-3,
+    seed: int = 0,
+    restore: bool = True,
+) -> dict:
+    """Compile ``model`` as it is frozen now, train it for ``epochs`` and time each epoch.
+
+    Returns ``trainable`` (parameters), ``first_epoch_s`` (includes building the graph),
+    ``epoch_s`` (mean of the later epochs), ``train_accuracy`` (last epoch) and
+    ``val_accuracy``. With ``restore`` the weights are put back afterwards, so several
+    freezing choices can be compared from the same starting point.
+    """
+    from .freeze import param_counts
+
+    if epochs < 2:
+        raise ValueError(f"epochs must be at least 2 (the first epoch also builds the graph), got {epochs}")
+    if len(x) != len(y) or len(x_val) != len(y_val):
+        raise ValueError(f"images and labels differ in number: {len(x)} vs {len(y)}, {len(x_val)} vs {len(y_val)}")
+    saved = [w.copy() for w in model.get_weights()] if restore else None
+    keras.utils.set_random_seed(seed)
+    compile_classifier(model, learning_rate)
+    timer = EpochTimer()
+    history = model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0, callbacks=[timer])
+    result = {
+        "trainable": param_counts(model).trainable,
+        "first_epoch_s": timer.seconds[0],
+        "epoch_s": float(np.mean(timer.seconds[1:])),
+        "train_accuracy": float(history.history["accuracy"][-1]),
+        "val_accuracy": accuracy(model, x_val, y_val),
+    }
+    if saved is not None:
+        model.set_weights(saved)
+    return result

@@ -1,0 +1,256 @@
+"""The FreezePanel in a real JupyterLab page, clicked by headless Chromium through Playwright.
+
+The test starts JupyterLab on 127.0.0.1, opens lesson 03 (a copy with its outputs cleared, so
+that everything in the page comes from this run), runs the lesson's panel cells (tagged
+``freeze-panel-demo``), ticks a block's checkbox, moves the slider with the keyboard, and checks
+that the readout in the page shows the counts ``model.summary()`` gives for the same choice.
+A screenshot is saved in ``test-artifacts/browser/``.
+
+It needs Debian's ``chromium`` at /usr/bin/chromium (or ``$TLCOURSE_CHROMIUM``) and the
+``playwright`` Python package; it never downloads a browser. Without them it is skipped, with
+the reason in pytest's summary.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+LESSON = ROOT / "lessons" / "03_freezing.ipynb"
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+CHROMIUM = Path(os.environ.get("TLCOURSE_CHROMIUM", "/usr/bin/chromium"))
+DEMO_TAG = "freeze-panel-demo"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-default-apps",
+    "--disable-extensions", "--metrics-recording-only", "--mute-audio",
+]
+
+
+def _missing() -> str | None:
+    if not CHROMIUM.exists():
+        return (f"no Chromium at {CHROMIUM}: install Debian's chromium (sudo apt-get install chromium) or set "
+                "TLCOURSE_CHROMIUM to run the real-browser test")
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "the playwright package is missing: pip install -e '.[test]' to run the real-browser test"
+    return None
+
+
+pytestmark = pytest.mark.skipif(_missing() is not None, reason=str(_missing()))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _lesson_copy() -> tuple[Path, list[int]]:
+    """Copy the lesson with outputs and widget state removed; return it and the demo cells' indices."""
+    import nbformat
+
+    nb = nbformat.read(LESSON, as_version=4)
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    demo = [i for i, cell in enumerate(nb.cells) if DEMO_TAG in cell.metadata.get("tags", [])]
+    assert len(demo) >= 2, f"lesson 03 has no cells tagged {DEMO_TAG!r}"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    copy = ARTIFACTS / LESSON.name
+    nbformat.write(nb, copy)
+    return copy, demo
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """JupyterLab on 127.0.0.1 with a token, rooted at the repository; stopped (with its kernels) after."""
+    home = tmp_path_factory.mktemp("jupyterlab")
+    settings = home / "settings" / "@jupyterlab"
+    for plugin, values in {
+        "notebook-extension/tracker": {"windowingMode": "none"},  # every cell in the DOM
+        "docmanager-extension/plugin": {"autosave": False},
+        "apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+    }.items():
+        path = settings / f"{plugin}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
+    port, token = _free_port(), secrets.token_hex(16)
+    env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
+               JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"), JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    command = [
+        sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={ROOT}",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", "--LabApp.news_url=",
+    ] + (["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else [])
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log = open(ARTIFACTS / "jupyterlab.log", "w")
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if server.poll() is not None:
+                raise RuntimeError(f"JupyterLab exited with {server.returncode}; see {log.name}")
+            try:
+                with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2) as reply:
+                    if reply.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"JupyterLab did not answer within 90 s; see {log.name}")
+            time.sleep(0.5)
+        yield url, token
+    finally:
+        _stop(server, url, token)
+        log.close()
+
+
+def _stop(server: subprocess.Popen, url: str, token: str) -> None:
+    """Shut the server down through its API (it stops its kernels), then make sure it is gone."""
+    if server.poll() is None:
+        try:
+            request = urllib.request.Request(f"{url}/api/shutdown?token={token}", method="POST", data=b"")
+            urllib.request.urlopen(request, timeout=10).close()
+        except OSError:
+            pass
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait()
+
+
+@pytest.fixture(scope="module")
+def page():
+    """A page of headless Debian Chromium (no browser download), closed afterwards."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            yield context.new_page()
+        finally:
+            browser.close()
+
+
+def _expected_counts() -> dict[str, tuple[int, int]]:
+    """model.summary()'s figures for the lesson's classifier (same layers, no weights needed),
+    after each interaction, with plain Keras flags rather than the panel's code."""
+    import keras
+
+    from tlcourse import zoo
+    from test_freeze import _summary_counts
+
+    base = zoo.build("MobileNetV2", include_top=False, input_shape=(96, 96, 3))
+    inputs = keras.Input((96, 96, 3))
+    x = keras.layers.GlobalAveragePooling2D(name="pool")(base(inputs, training=False))
+    x = keras.layers.Dropout(0.2, name="dropout")(x)
+    model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax", name="classifier")(x))
+    expected = {}
+    base.trainable = False  # the panel cell starts from a frozen base
+    expected["start"] = _summary_counts(model)
+    for layer in base.layers:  # tick block_16
+        layer.trainable = layer.name.startswith("block_16_")
+    expected["block_16"] = _summary_counts(model)
+    top = ("Conv_1", "Conv_1_bn", "out_relu")  # slider at 5: block_16, head, pool, dropout, classifier
+    for layer in base.layers:
+        layer.trainable = layer.name.startswith("block_16_") or layer.name in top
+    expected["slider 5"] = _summary_counts(model)
+    return expected
+
+
+def _run_cell(page, index: int, timeout_s: float = 60) -> None:
+    cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
+    cell.locator(".jp-InputPrompt").click()  # select the cell (command mode)
+    page.locator('.jp-NotebookPanel-toolbar [data-command="notebook:run-cell-and-select-next"]').click()
+    prompt = cell.locator(".jp-InputPrompt")
+    deadline = time.monotonic() + timeout_s
+    while not re.fullmatch(r"\[\d+\]:", prompt.inner_text().strip()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"cell {index} did not finish within {timeout_s} s")
+        page.wait_for_timeout(250)
+    errors = cell.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
+    text = " ".join(errors.all_inner_texts())
+    assert "Traceback" not in text and "Error" not in text, f"cell {index} failed: {text[:2000]}"
+
+
+def _readout_shows(page, counts: tuple[int, int], timeout_s: float = 30) -> str:
+    trainable, non_trainable = counts
+    wanted = f"Trainable {trainable:,} · Non-trainable {non_trainable:,} · Total {trainable + non_trainable:,}"
+    readout = page.locator(".tlc-freeze-panel .tlc-freeze-readout")
+    deadline = time.monotonic() + timeout_s
+    while wanted not in " ".join(readout.inner_text().split()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the page's readout says {readout.inner_text()!r}, expected {wanted!r}")
+        page.wait_for_timeout(200)
+    return readout.inner_text()
+
+
+def test_freeze_panel_in_jupyterlab(lab, page):
+    try:
+        _drive(lab, page)
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / "failure.png"))  # what the page showed when it failed
+        raise
+
+
+def _drive(lab, page):
+    url, token = lab
+    started = time.monotonic()
+    copy, demo_cells = _lesson_copy()
+    expected = _expected_counts()
+    page.goto(f"{url}/lab/tree/{copy.relative_to(ROOT).as_posix()}?token={token}")
+    page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=90_000)
+    page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').wait_for(timeout=90_000)
+    for index in demo_cells:
+        _run_cell(page, index)
+
+    panel = page.locator(".tlc-freeze-panel")
+    panel.wait_for(timeout=30_000)
+    assert panel.locator(".tlc-block-checkbox").count() == 22
+    _readout_shows(page, expected["start"])
+    assert "no weights: unfreezing unlocks nothing" in panel.locator(".tlc-block-bar").nth(19).inner_text()
+
+    checkbox = panel.locator('.tlc-block-checkbox:has(span[title="block_16"]) input[type="checkbox"]')
+    assert not checkbox.is_checked()
+    checkbox.click()
+    text = _readout_shows(page, expected["block_16"])
+    assert "call model.compile(...) again" in text or "Not compiled yet" in text
+    assert checkbox.is_checked()
+
+    slider = panel.locator(".tlc-freeze-slider")
+    assert slider.locator(".widget-readout").inner_text().strip() == "3"  # classifier, dropout, pool
+    slider.locator(".noUi-handle").focus()
+    for _ in range(2):
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(300)
+    _readout_shows(page, expected["slider 5"])
+    assert slider.locator(".widget-readout").inner_text().strip() == "5"
+    head = panel.locator('.tlc-block-checkbox:has(span[title="head"]) input[type="checkbox"]')
+    assert head.is_checked() and checkbox.is_checked()
+
+    panel.scroll_into_view_if_needed()
+    panel.screenshot(path=str(ARTIFACTS / "freeze_panel.png"))
+    page.screenshot(path=str(ARTIFACTS / "jupyterlab.png"))
+    print(f"browser test: {time.monotonic() - started:.1f} s in the page; screenshots in {ARTIFACTS}")
