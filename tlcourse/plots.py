@@ -124,6 +124,8 @@ def accuracy_vs_latency(measured: list[dict], published: list[dict] | None = Non
             ax.scatter(x, y, s=60 + 1200 * r["params"] / biggest, alpha=0.55, color=plt.cm.tab10(i % 10))
             ax.annotate(r["model"], (x, y), textcoords="offset points", xytext=(6, 6), fontsize=8)
         ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}" if str(v)[0] in "235" else ""))
         ax.set_xlabel(f"{latency_key.replace('latency ', 'latency, ').replace('b1', 'batch 1')} on this machine")
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3)
