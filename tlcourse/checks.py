@@ -287,3 +287,56 @@ def inner_layer_unfrozen(answer, model, base, layer: str = "Conv_1") -> Feedback
         everything: "base.trainable = False froze every layer of base first; only one was switched back on.",
     }
     return wrong(hints.get(value, f"count the classifier's own trainable layers plus {layer}'s weights."))
+
+
+# -- lesson 06: choosing a model ----------------------------------------------------------------------
+
+
+def fastest_meeting_target(answer, rows: list[dict], target: float, latency_key: str = "latency b1 (ms)") -> Feedback:
+    """Exercise: from the student's own table, the fastest model whose accuracy reaches ``target``."""
+    if is_unanswered(answer):
+        return unanswered()
+    names = [r["model"] for r in rows]
+    if answer not in names:
+        return wrong(f"answer with one of the model names in your table: {', '.join(names)}")
+    good = [r for r in rows if r["accuracy"] >= target]
+    if not good:
+        return wrong(f"no model in your table reaches {target:.0%}: lower the target or add data")
+    best = min(good, key=lambda r: r[latency_key])
+    chosen = next(r for r in rows if r["model"] == answer)
+    if answer == best["model"]:
+        return correct(f"{answer} reaches {chosen['accuracy']:.1%} at {chosen[latency_key]:.1f} ms per image.")
+    if chosen["accuracy"] < target:
+        return wrong(f"{answer} is at {chosen['accuracy']:.1%}, below the {target:.0%} target: filter on accuracy first.")
+    if chosen["accuracy"] == max(r["accuracy"] for r in good):
+        return wrong("that is the most accurate model, not the fastest of those good enough: among the models "
+                     "at or above the target, pick the lowest latency.")
+    return wrong(f"{answer} meets the target but another model that does is faster: compare the '{latency_key}' column.")
+
+
+def size_reduction(answer, float_bytes: int, int8_bytes: int) -> Feedback:
+    """Exercise: how many times smaller is the int8 TFLite file than the float32 one?"""
+    if is_unanswered(answer):
+        return unanswered()
+    ratio = float_bytes / int8_bytes
+    value = float(answer)
+    if abs(value - ratio) <= 0.05 * ratio:
+        return correct(f"{ratio:.1f}x smaller: int8 stores each weight in 1 byte instead of 4, plus some overhead.")
+    if abs(value - 1 / ratio) <= 0.05 / ratio:
+        return wrong("that is int8 / float; the question asks how many times smaller, float / int8.")
+    if abs(value - 4) < 1e-9:
+        return wrong("4 is the theory (4 bytes -> 1 byte per weight); read the real sizes from your table: "
+                     "the file also holds the graph and quantization scales.")
+    return wrong("divide the float32 file size by the int8 file size, from your table.")
+
+
+def needs_representative_data(answer) -> Feedback:
+    """Exercise: which quantization needs a representative dataset: None, "dynamic" or "int8"?"""
+    if is_unanswered(answer):
+        return unanswered()
+    if answer == "int8":
+        return correct("full-integer quantization must know the range of every activation, so it runs sample inputs.")
+    if answer == "dynamic":
+        return wrong("dynamic-range quantization only converts the weights, whose range is known from the file; "
+                     "activations stay float. Which kind turns activations into int8 too?")
+    return wrong('answer "dynamic" or "int8": which one needs to see sample inputs?')

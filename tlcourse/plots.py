@@ -199,3 +199,36 @@ def freeze_runs(runs: dict[str, dict]):
     right.set_title("Accuracy after the same few epochs")
     right.legend(fontsize=8, loc="upper center", ncol=2, frameon=False)
     return _finish(fig)
+
+
+# -- lesson 06: choosing a model ----------------------------------------------------------------------
+
+
+def accuracy_vs_latency(measured: list[dict], published: list[dict] | None = None, latency_key: str = "latency b1 (ms)"):
+    """Accuracy against latency, marker area proportional to parameters, one point per model.
+
+    ``measured`` rows need ``model``, ``accuracy`` (0..1, on your data), ``params`` and ``latency_key``.
+    ``published`` rows (optional, second panel) need ``model``, ``top-1 %``, ``params``, ``latency_key``:
+    published ImageNet accuracy against the latency *you* measured.
+    """
+    import matplotlib.pyplot as plt
+
+    panels = [("your data: accuracy (cats vs dogs)", measured, lambda r: 100 * r["accuracy"])]
+    if published:
+        panels.append(("published ImageNet top-1 %", published, lambda r: r["top-1 %"]))
+    fig, axes = plt.subplots(1, len(panels), figsize=(6.2 * len(panels), 4.2), squeeze=False)
+    for ax, (ylabel, rows, accuracy) in zip(axes[0], panels):
+        biggest = max(r["params"] for r in rows)
+        for i, r in enumerate(rows):
+            x, y = r[latency_key], accuracy(r)
+            ax.scatter(x, y, s=60 + 1200 * r["params"] / biggest, alpha=0.55, color=plt.cm.tab10(i % 10))
+            ax.annotate(r["model"], (x, y), textcoords="offset points", xytext=(6, 6), fontsize=8)
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}" if str(v)[0] in "235" else ""))
+        ax.set_xlabel(f"{latency_key.replace('latency ', 'latency, ').replace('b1', 'batch 1')} on this machine")
+        ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.3)
+        ax.margins(0.25)
+    fig.suptitle("marker area ~ parameters", fontsize=9)
+    return _finish(fig)
