@@ -39,7 +39,7 @@ test: setup
 	$(BIN)/python -m pytest
 
 execute: setup
-	$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=600 lessons/[0-9]*.ipynb
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=600 lessons/[0-9]*.ipynb lessons/solutions/*.ipynb
 
 bench: setup
 	$(BIN)/python -m tlcourse.coursebench --output lesson-budget.md
