@@ -72,6 +72,18 @@ def test_resize_keeps_content_and_range():
     assert sharp.min() >= 0 and sharp.max() <= 255
 
 
+def test_center_crop_keeps_the_middle():
+    photo = np.arange(300 * 451 * 3).reshape(300, 451, 3)
+    np.testing.assert_array_equal(adapt.center_crop(photo), photo[:, 75:375])
+    np.testing.assert_array_equal(adapt.center_crop(photo[..., 0].T), photo[..., 0].T[75:375])  # portrait H x W
+    batch = np.arange(2 * 100 * 100).reshape(2, 100, 100, 1)
+    np.testing.assert_array_equal(adapt.center_crop(batch, aspect=2.0), batch[:, 25:75])
+    greys = np.arange(5 * 40 * 60).reshape(5, 40, 60)  # a batch of grey images without a channel axis
+    np.testing.assert_array_equal(adapt.center_crop(greys), greys[:, :, 10:50])
+    with pytest.raises(ValueError, match="positive width / height ratio"):
+        adapt.center_crop(photo, 0)
+
+
 @pytest.mark.parametrize("size", [0, -3, (10, 0), 2.5])
 def test_resize_refuses_bad_sizes(size):
     with pytest.raises(ValueError, match="size must be a positive int"):

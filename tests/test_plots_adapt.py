@@ -33,6 +33,16 @@ def test_first_layer_filters_draws_colour_over_grey():
         plots.first_layer_filters(k, k)
 
 
+def test_grey_strength_tells_brightness_from_colour_filters():
+    brightness = np.repeat(np.random.default_rng(1).normal(size=(3, 3, 1, 1)), 3, axis=2)
+    opponent = np.concatenate([brightness[:, :, :1], -brightness[:, :, :1], 0 * brightness[:, :, :1]], axis=2)
+    strength = plots.grey_strength(np.concatenate([brightness, opponent], axis=3))
+    np.testing.assert_allclose(strength, [1.0, 0.0], atol=1e-9)
+    fig = plots.first_layer_filters(np.concatenate([brightness, opponent], axis=3),
+                                    np.concatenate([brightness, opponent], axis=3).sum(axis=2, keepdims=True))
+    assert [ax.get_title() for ax in fig.axes[2:]] == ["100% left", "0% left"]
+
+
 def test_size_tradeoff_plots_every_point():
     fig = plots.size_tradeoff([32, 64, 96], [0.6, 0.8, 0.82], [2.0, 5.0, 10.0], extra={"grey base": (96, 0.82, 9.5)})
     left, right = fig.axes

@@ -28,7 +28,7 @@ from .zoo import convert
 from .zoo.preprocess import PixelRangeWarning
 
 __all__ = [
-    "to_rgb", "resize_batch", "input_pipeline", "gray_preprocess", "grayscale_kernel", "first_conv",
+    "to_rgb", "center_crop", "resize_batch", "input_pipeline", "gray_preprocess", "grayscale_kernel", "first_conv",
     "grayscale_base", "resizing_model", "multiply_adds",
 ]
 
@@ -71,6 +71,32 @@ def _as_size(size) -> tuple[int, int]:
     if int(height) != height or int(width) != width or height < 1 or width < 1:
         raise ValueError(f"size must be a positive int or (height, width), got {size!r}")
     return int(height), int(width)
+
+
+def _spatial_axes(x: np.ndarray) -> tuple[int, int]:
+    if x.ndim == 2 or (x.ndim == 3 and x.shape[-1] <= 4):
+        return 0, 1  # one image: H x W or H x W x C
+    if x.ndim in (3, 4):
+        return 1, 2  # a batch: N x H x W or N x H x W x C
+    raise ValueError(f"expected an image (H x W [x C]) or a batch (N x H x W [x C]); got shape {x.shape}")
+
+
+def center_crop(images, aspect: float = 1.0) -> np.ndarray:
+    """The largest centred region whose width / height is ``aspect`` (1.0: a square), as a view.
+
+    Resizing a 4:3 photo straight to a square squashes what it shows; cropping first keeps shapes.
+    Accepts one image (H x W [x C]) or a batch (N x H x W x C).
+    """
+    if not aspect > 0:
+        raise ValueError(f"aspect must be a positive width / height ratio, got {aspect!r}")
+    x = np.asarray(images)
+    ax_h, ax_w = _spatial_axes(x)
+    height, width = x.shape[ax_h], x.shape[ax_w]
+    new_h, new_w = min(height, round(width / aspect)), min(width, round(height * aspect))
+    top, left = (height - new_h) // 2, (width - new_w) // 2
+    index = [slice(None)] * x.ndim
+    index[ax_h], index[ax_w] = slice(top, top + new_h), slice(left, left + new_w)
+    return x[tuple(index)]
 
 
 def resize_batch(images, size, method: str = "bilinear", antialias: bool = True) -> np.ndarray:

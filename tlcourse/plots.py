@@ -87,10 +87,24 @@ def channel_planes(photo: np.ndarray, grey: np.ndarray, size: float = 2.2):
     return _finish(fig)
 
 
+def grey_strength(rgb_kernel: np.ndarray) -> np.ndarray:
+    """Per filter, how much of an RGB first-layer filter survives when its colours are summed (0..1).
+
+    ``|W_R + W_G + W_B| / (sqrt(3) |W|)``: 1 when the three colour kernels are equal (a filter for
+    brightness patterns), near 0 when they cancel (a filter comparing colours, blind to grey input).
+    """
+    k = np.asarray(rgb_kernel, np.float64)
+    flat_sum = k.sum(axis=2).reshape(-1, k.shape[-1])
+    flat = k.reshape(-1, k.shape[-1])
+    return np.linalg.norm(flat_sum, axis=0) / (np.sqrt(3) * np.linalg.norm(flat, axis=0) + 1e-12)
+
+
 def first_layer_filters(rgb_kernel: np.ndarray, grey_kernel: np.ndarray, n: int = 8, size: float = 1.1):
     """The first ``n`` filters of an RGB first convolution (as colour patches) over their grey sums.
 
-    Each filter is scaled on its own (0 = mid grey) so its pattern shows, whatever its magnitude.
+    Each colour filter is scaled on its own (mid grey = 0); its sum is drawn on the scale of the
+    largest sum the filter could reach (three equal colours), so a filter whose colours cancel
+    shows as flat grey. The bottom titles give :func:`grey_strength`.
     """
     import matplotlib.pyplot as plt
 
@@ -100,16 +114,19 @@ def first_layer_filters(rgb_kernel: np.ndarray, grey_kernel: np.ndarray, n: int 
             f"expected kernels of shapes (h, w, 3, f) and (h, w, 1, f), got {rgb_kernel.shape} and {grey_kernel.shape}"
         )
     n = min(n, rgb_kernel.shape[-1])
-    fig, axes = plt.subplots(2, n, figsize=(size * n, 2 * size + 0.6), squeeze=False)
+    strength = grey_strength(rgb_kernel)
+    fig, axes = plt.subplots(2, n, figsize=(size * n, 2 * size + 0.8), squeeze=False)
     for i in range(n):
         colour, grey = rgb_kernel[..., i], grey_kernel[..., 0, i]
-        axes[0, i].imshow(colour / (2 * np.abs(colour).max() + 1e-12) + 0.5, interpolation="nearest")
-        axes[1, i].imshow(grey, cmap="gray", vmin=-np.abs(grey).max(), vmax=np.abs(grey).max(), interpolation="nearest")
+        scale = np.abs(colour).max() + 1e-12
+        axes[0, i].imshow(colour / (2 * scale) + 0.5, interpolation="nearest")
+        axes[1, i].imshow(grey, cmap="gray", vmin=-3 * scale, vmax=3 * scale, interpolation="nearest")
         axes[0, i].set_title(f"filter {i}", fontsize=8)
+        axes[1, i].set_title(f"{strength[i]:.0%} left", fontsize=8)
     for ax in axes.flat:
         ax.set_xticks([]), ax.set_yticks([])
     axes[0, 0].set_ylabel("RGB", fontsize=9)
-    axes[1, 0].set_ylabel("sum of R+G+B", fontsize=9)
+    axes[1, 0].set_ylabel("R+G+B", fontsize=9)
     return _finish(fig)
 
 
