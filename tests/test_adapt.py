@@ -31,7 +31,8 @@ def test_to_rgb_copies_the_grey_plane(shape, expected):
 
 def test_to_rgb_leaves_rgb_alone():
     x = grey((2, 8, 8, 3)).astype(np.float32)
-    assert adapt.to_rgb(x) is not None and np.array_equal(adapt.to_rgb(x), x)
+    out = adapt.to_rgb(x)
+    assert out.dtype == np.float32 and np.array_equal(out, x)
 
 
 @pytest.mark.parametrize("shape,match", [
@@ -101,8 +102,11 @@ def test_resize_refuses_a_batch_without_channel_axis():
 def test_gray_preprocess_and_its_errors():
     x = np.array([0.0, 127.5, 255.0], np.float32).reshape(1, 1, 3, 1)
     np.testing.assert_allclose(adapt.gray_preprocess(x).ravel(), [-1, 0, 1])
-    with pytest.raises(ValueError, match="RGB images use the preprocess function of zoo.load"):
+    with pytest.raises(ValueError, match="RGB images use the preprocess function of zoo.load") as err:
         adapt.gray_preprocess(np.zeros((1, 8, 8, 3)))
+    assert "channel axis" not in str(err.value)
+    with pytest.raises(ValueError, match=r"Add the channel axis with x\[\.\.\., None\]"):
+        adapt.gray_preprocess(np.zeros((5, 28, 28)))
     with pytest.raises(ValueError, match="0..255"):
         adapt.gray_preprocess(np.full((1, 8, 8, 1), -0.5))
     with pytest.warns(zoo.PixelRangeWarning, match="scaled to \\[0, 1\\]"):

@@ -134,7 +134,7 @@ def gray_preprocess(x) -> np.ndarray:
         raise ValueError(
             f"a grayscale base takes grey pixels of shape (H, W, 1) or (N, H, W, 1); got {x.shape}. "
             + ("For RGB images use the preprocess function of zoo.load. " if x.shape[-1:] == (3,) else "")
-            + ("Add the channel axis with x[..., None]. " if x.ndim in (2, 3) and x.shape[-1] != 1 else "")
+            + ("Add the channel axis with x[..., None]. " if x.ndim in (2, 3) and x.shape[-1] not in (1, 3) else "")
         )
     if x.size and (x.min() < 0 or x.max() > 255):
         raise ValueError(
