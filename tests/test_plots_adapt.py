@@ -48,6 +48,8 @@ def test_size_tradeoff_plots_every_point():
     left, right = fig.axes
     assert list(left.lines[0].get_ydata()) == [0.6, 0.8, 0.82] and list(right.lines[0].get_ydata()) == [2.0, 5.0, 10.0]
     assert left.lines[1].get_label() == "grey base"
+    slow = plots.size_tradeoff([32, 64], [0.6, 0.8], [2.0, 5.0], extra={"slow": (64, 0.3, 40.0)})
+    assert slow.axes[1].get_ylim()[1] > 40 and slow.axes[0].get_ylim()[0] < 0.3  # extra points stay in view
     with pytest.raises(ValueError, match="same length"):
         plots.size_tradeoff([32, 64], [0.6], [2.0, 5.0])
 

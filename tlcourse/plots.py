@@ -147,19 +147,28 @@ def size_tradeoff(
     fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.4))
     left.plot(sizes, accuracy, "o-", color="tab:blue", label="RGB base, resized input")
     right.plot(sizes, ms_per_image, "o-", color="tab:orange", label="RGB base, resized input")
+    above = {"textcoords": "offset points", "xytext": (-5, 5), "ha": "right", "fontsize": 8,
+             "bbox": {"facecolor": "white", "edgecolor": "none", "pad": 0.5, "alpha": 0.8}}  # up and left
     for size, acc, ms in zip(sizes, accuracy, ms_per_image):
-        left.annotate(f"{acc:.0%}", (size, acc), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=8)
-        right.annotate(f"{ms:.1f}", (size, ms), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=8)
+        left.annotate(f"{acc:.0%}", (size, acc), **above)
+        right.annotate(f"{ms:.1f}", (size, ms), **above)
+    below = {"textcoords": "offset points", "xytext": (8, -4), "ha": "left", "fontsize": 8, "color": "tab:green",
+             "bbox": {"facecolor": "white", "edgecolor": "none", "pad": 0.5, "alpha": 0.8}}
     for label, (size, acc, ms) in (extra or {}).items():
         left.plot([size], [acc], "*", markersize=12, color="tab:green", label=label)
         right.plot([size], [ms], "*", markersize=12, color="tab:green", label=label)
+        left.annotate(f"{acc:.0%}", (size, acc), **below)
+        right.annotate(f"{ms:.1f}", (size, ms), **below)
     left.set(xlabel="input size (pixels per side)", ylabel="test accuracy", title="accuracy of a linear head")
     right.set(xlabel="input size (pixels per side)", ylabel="ms per image", title="feature extraction time")
-    low, high = min(accuracy), max(accuracy)
-    left.set_ylim(max(0.0, low - 0.1), min(1.02, high + 0.08))
-    right.set_ylim(0, max(ms_per_image) * 1.25)
+    all_acc = list(accuracy) + [acc for _, acc, _ in (extra or {}).values()]
+    all_ms = list(ms_per_image) + [ms for _, _, ms in (extra or {}).values()]
+    left.set_ylim(max(0.0, min(all_acc) - 0.1), min(1.02, max(all_acc) + 0.08))
+    right.set_ylim(0, max(all_ms) * 1.25)
+    span = max(sizes) - min(sizes) or 1
     for ax in (left, right):
         ax.set_xticks(list(sizes))
+        ax.set_xlim(min(sizes) - 0.12 * span, max(sizes) + 0.08 * span)  # room for the labels
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, loc="lower right" if ax is left else "upper left")
     return _finish(fig)
