@@ -231,4 +231,142 @@ def accuracy_vs_latency(measured: list[dict], published: list[dict] | None = Non
         ax.grid(alpha=0.3)
         ax.margins(0.25)
     fig.suptitle("marker area ~ parameters", fontsize=9)
+
+
+# -- lesson 05: input adaptation -----------------------------------------------------------------
+
+
+def channel_planes(photo: np.ndarray, grey: np.ndarray, size: float = 2.2):
+    """A colour photo beside its R, G, B planes, and a grey image beside its three identical copies.
+
+    Top row: what "three channels" means for a photo (each plane differs). Bottom row: what
+    ``adapt.to_rgb`` makes of a grey image (the same plane three times).
+    """
+    import matplotlib.pyplot as plt
+
+    photo, grey = np.asarray(photo), np.asarray(grey)
+    if photo.ndim != 3 or photo.shape[-1] != 3:
+        raise ValueError(f"photo must be one H x W x 3 image, got shape {photo.shape}")
+    grey = grey[..., 0] if grey.ndim == 3 and grey.shape[-1] in (1, 3) else grey
+    if grey.ndim != 2:
+        raise ValueError(f"grey must be one H x W (or H x W x 1) image, got shape {grey.shape}")
+    fig, axes = plt.subplots(2, 4, figsize=(4 * size, 2 * size + 0.6))
+    rows = [
+        (photo, "colour photo", [photo[..., c] for c in range(3)], ["R plane", "G plane", "B plane"]),
+        (grey, "grey image", [grey] * 3, ["copy as R", "copy as G", "copy as B"]),
+    ]
+    for ax_row, (image, title, planes, names) in zip(axes, rows):
+        ax_row[0].imshow(image, cmap="gray" if image.ndim == 2 else None, vmin=0, vmax=255)
+        ax_row[0].set_title(title, fontsize=9)
+        for ax, plane, name, colour in zip(ax_row[1:], planes, names, ("Reds_r", "Greens_r", "Blues_r")):
+            ax.imshow(plane, cmap=colour, vmin=0, vmax=255)
+            ax.set_title(name, fontsize=9)
+    for ax in axes.flat:
+        ax.axis("off")
+    return _finish(fig)
+
+
+def grey_strength(rgb_kernel: np.ndarray) -> np.ndarray:
+    """Per filter, how much of an RGB first-layer filter survives when its colours are summed (0..1).
+
+    ``|W_R + W_G + W_B| / (sqrt(3) |W|)``: 1 when the three colour kernels are equal (a filter for
+    brightness patterns), near 0 when they cancel (a filter comparing colours, blind to grey input).
+    """
+    k = np.asarray(rgb_kernel, np.float64)
+    flat_sum = k.sum(axis=2).reshape(-1, k.shape[-1])
+    flat = k.reshape(-1, k.shape[-1])
+    return np.linalg.norm(flat_sum, axis=0) / (np.sqrt(3) * np.linalg.norm(flat, axis=0) + 1e-12)
+
+
+def first_layer_filters(rgb_kernel: np.ndarray, grey_kernel: np.ndarray, n: int = 8, size: float = 1.1):
+    """The first ``n`` filters of an RGB first convolution (as colour patches) over their grey sums.
+
+    Each colour filter is scaled on its own (mid grey = 0); its sum is drawn on the scale of the
+    largest sum the filter could reach (three equal colours), so a filter whose colours cancel
+    shows as flat grey. The bottom titles give :func:`grey_strength`.
+    """
+    import matplotlib.pyplot as plt
+
+    rgb_kernel, grey_kernel = np.asarray(rgb_kernel), np.asarray(grey_kernel)
+    if rgb_kernel.ndim != 4 or rgb_kernel.shape[2] != 3 or grey_kernel.shape != rgb_kernel.shape[:2] + (1,) + rgb_kernel.shape[3:]:
+        raise ValueError(
+            f"expected kernels of shapes (h, w, 3, f) and (h, w, 1, f), got {rgb_kernel.shape} and {grey_kernel.shape}"
+        )
+    n = min(n, rgb_kernel.shape[-1])
+    strength = grey_strength(rgb_kernel)
+    fig, axes = plt.subplots(2, n, figsize=(size * n, 2 * size + 0.8), squeeze=False)
+    for i in range(n):
+        colour, grey = rgb_kernel[..., i], grey_kernel[..., 0, i]
+        scale = np.abs(colour).max() + 1e-12
+        axes[0, i].imshow(colour / (2 * scale) + 0.5, interpolation="nearest")
+        axes[1, i].imshow(grey, cmap="gray", vmin=-3 * scale, vmax=3 * scale, interpolation="nearest")
+        axes[0, i].set_title(f"filter {i}", fontsize=8)
+        axes[1, i].set_title(f"{strength[i]:.0%} left", fontsize=8)
+    for ax in axes.flat:
+        ax.set_xticks([]), ax.set_yticks([])
+    axes[0, 0].set_ylabel("RGB", fontsize=9)
+    axes[1, 0].set_ylabel("R+G+B", fontsize=9)
+    return _finish(fig)
+
+
+def size_tradeoff(
+    sizes: Sequence[int],
+    accuracy: Sequence[float],
+    ms_per_image: Sequence[float],
+    extra: dict[str, tuple[int, float, float]] | None = None,
+):
+    """Accuracy and time per image against input size, side by side (lesson 05's sweep).
+
+    ``extra`` adds labelled single points, e.g. ``{"grey base": (96, 0.81, 10.2)}``.
+    """
+    import matplotlib.pyplot as plt
+
+    if not (len(sizes) == len(accuracy) == len(ms_per_image)) or not len(sizes):
+        raise ValueError("sizes, accuracy and ms_per_image must be non-empty and of the same length")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.4))
+    left.plot(sizes, accuracy, "o-", color="tab:blue", label="RGB base, resized input")
+    right.plot(sizes, ms_per_image, "o-", color="tab:orange", label="RGB base, resized input")
+    above = {"textcoords": "offset points", "xytext": (-5, 5), "ha": "right", "fontsize": 8,
+             "bbox": {"facecolor": "white", "edgecolor": "none", "pad": 0.5, "alpha": 0.8}}  # up and left
+    for size, acc, ms in zip(sizes, accuracy, ms_per_image):
+        left.annotate(f"{acc:.0%}", (size, acc), **above)
+        right.annotate(f"{ms:.1f}", (size, ms), **above)
+    below = {"textcoords": "offset points", "xytext": (8, -4), "ha": "left", "fontsize": 8, "color": "tab:green",
+             "bbox": {"facecolor": "white", "edgecolor": "none", "pad": 0.5, "alpha": 0.8}}
+    for label, (size, acc, ms) in (extra or {}).items():
+        left.plot([size], [acc], "*", markersize=12, color="tab:green", label=label)
+        right.plot([size], [ms], "*", markersize=12, color="tab:green", label=label)
+        left.annotate(f"{acc:.0%}", (size, acc), **below)
+        right.annotate(f"{ms:.1f}", (size, ms), **below)
+    left.set(xlabel="input size (pixels per side)", ylabel="test accuracy", title="accuracy of a linear head")
+    right.set(xlabel="input size (pixels per side)", ylabel="ms per image", title="feature extraction time")
+    all_acc = list(accuracy) + [acc for _, acc, _ in (extra or {}).values()]
+    all_ms = list(ms_per_image) + [ms for _, _, ms in (extra or {}).values()]
+    left.set_ylim(max(0.0, min(all_acc) - 0.1), min(1.02, max(all_acc) + 0.08))
+    right.set_ylim(0, max(all_ms) * 1.25)
+    span = max(sizes) - min(sizes) or 1
+    for ax in (left, right):
+        ax.set_xticks(list(sizes))
+        ax.set_xlim(min(sizes) - 0.12 * span, max(sizes) + 0.08 * span)  # room for the labels
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="lower right" if ax is left else "upper left")
+    return _finish(fig)
+
+
+def probability_vs_side(sides: Sequence[int], probabilities: dict[str, Sequence[float]], model_side: int = 224):
+    """How sure the model stays of a photo's class as the photo is shrunk to ``sides`` pixels and blown back up."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.5, 3.2))
+    for label, p in probabilities.items():
+        if len(p) != len(sides):
+            raise ValueError(f"{label!r} has {len(p)} probabilities for {len(sides)} sides")
+        ax.plot(sides, p, "o-", label=label)
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(list(sides), [str(s) for s in sides])
+    ax.set_ylim(0, 1)
+    ax.set(xlabel=f"pixels per side before resizing back to {model_side}",
+           ylabel="probability of the\nfull-size photo's class", title="shrink a photo, lose the object")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
     return _finish(fig)

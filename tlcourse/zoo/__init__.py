@@ -44,14 +44,17 @@ def preprocess_for(name: str) -> Callable[[np.ndarray], np.ndarray]:
     return PREPROCESSORS[info(name).preprocessing]
 
 
-def _check_input_shape(m: ModelInfo, include_top: bool, input_shape) -> tuple[int, int, int]:
+def _check_input_shape(m: ModelInfo, include_top: bool, input_shape, channels: int = 3) -> tuple[int, int, int]:
     side = m.input_size
     if input_shape is None:
-        return (side, side, 3)
+        return (side, side, channels)
     input_shape = tuple(int(v) for v in input_shape)
     if len(input_shape) != 3:
         raise ValueError(f"input_shape must be (height, width, channels), got {input_shape}")
-    if input_shape[-1] != 3:
+    if channels != 3 and input_shape[-1] != channels:
+        raise ValueError(f"{m.name} built for {channels}-channel input needs input_shape=(height, width, {channels}), "
+                         f"got {input_shape}")
+    if channels == 3 and input_shape[-1] != 3:
         raise ValueError(
             f"{m.name} takes 3-channel (RGB) input, got input_shape with {input_shape[-1]} channel(s). For "
             "grayscale, replicate the channel (tlcourse.adapt.to_rgb) or build a 1-channel base with "
@@ -66,16 +69,23 @@ def _check_input_shape(m: ModelInfo, include_top: bool, input_shape) -> tuple[in
         )
     if include_top and input_shape[:2] != (side, side):
         raise ValueError(
-            f"{m.name} with include_top=True needs input_shape=({side}, {side}, 3): its classifier's "
+            f"{m.name} with include_top=True needs input_shape=({side}, {side}, {channels}): its classifier's "
             f"weights were trained on features of that size. Use include_top=False for {input_shape[:2]} inputs."
         )
     return input_shape
 
 
-def build(name: str, include_top: bool = True, input_shape=None, pooling: str | None = None, classes: int = 1000):
-    """The architecture of ``name`` with random weights (no download)."""
+def build(
+    name: str, include_top: bool = True, input_shape=None, pooling: str | None = None, classes: int = 1000,
+    channels: int = 3,
+):
+    """The architecture of ``name`` with random weights (no download).
+
+    ``channels`` other than 3 builds a first convolution for that many input channels
+    (``tlcourse.adapt.grayscale_base`` uses 1); ``input_shape`` must then end in it.
+    """
     m = info(name)
-    shape = _check_input_shape(m, include_top, input_shape)
+    shape = _check_input_shape(m, include_top, input_shape, channels)
     if m.name.startswith("EfficientNetLite"):
         from .efficientnet_lite import EfficientNetLite
 
