@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class Feedback:
@@ -91,7 +93,6 @@ def iou_of(answer, box_a, box_b) -> Feedback:
     """Exercise: intersection over union of two boxes (x_min, y_min, x_max, y_max)."""
     if is_unanswered(answer):
         return unanswered()
-    import numpy as np
 
     a, b = np.asarray(box_a, float), np.asarray(box_b, float)
     w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
@@ -344,11 +345,10 @@ def needs_representative_data(answer) -> Feedback:
 
 # -- lesson 05: input adaptation -----------------------------------------------------------------
 
-import numpy as _np  # noqa: E402  (kept with this section so the sections above stay untouched)
 
 
 def _same(a, b, tol: float = 1e-5) -> bool:
-    return a.shape == b.shape and bool(_np.allclose(a, b, rtol=tol, atol=tol))
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=tol, atol=tol))
 
 
 def check_gray_kernel(answer, rgb_kernel) -> Feedback:
@@ -356,10 +356,10 @@ def check_gray_kernel(answer, rgb_kernel) -> Feedback:
     if is_unanswered(answer):
         return unanswered()
     try:
-        answer = _np.asarray(answer, _np.float64)
+        answer = np.asarray(answer, np.float64)
     except (TypeError, ValueError):
         return wrong("the answer should be a NumPy array: the new kernel, e.g. rgb_kernel.<something>(...)")
-    k = _np.asarray(rgb_kernel, _np.float64)
+    k = np.asarray(rgb_kernel, np.float64)
     h, w, _, f = k.shape
     summed = k.sum(axis=2, keepdims=True)
     if answer.shape == (h, w, f) and _same(answer, summed[:, :, 0]):
@@ -378,7 +378,7 @@ def check_gray_kernel(answer, rgb_kernel) -> Feedback:
     if any(_same(answer, k[:, :, c : c + 1]) for c in range(3)):
         return wrong("that keeps one colour's weights and drops the other two. Each copy of the grey plane "
                      "meets its own colour's weights, so all three count: add them up.")
-    luminance = _np.einsum("hwcf,c->hwf", k, [0.299, 0.587, 0.114])[:, :, None]
+    luminance = np.einsum("hwcf,c->hwf", k, [0.299, 0.587, 0.114])[:, :, None]
     if _same(answer, luminance) or _same(answer, 3 * luminance):
         return wrong("a luminance-weighted sum turns colour into grey, but here the input already is grey and "
                      "reaches R, G and B with equal weight. Use a plain sum over axis 2.")
@@ -466,7 +466,7 @@ def check_prepared_batch(answer, images, size: int = 96) -> Feedback:
     from .zoo import preprocess_for
 
     try:
-        x = _np.asarray(answer, _np.float32)
+        x = np.asarray(answer, np.float32)
     except (TypeError, ValueError):
         return wrong("the answer should be an array of shape (batch, height, width, 3)")
     n = len(images)
@@ -481,14 +481,14 @@ def check_prepared_batch(answer, images, size: int = 96) -> Feedback:
         return wrong("still one channel: copy it to three with adapt.to_rgb.")
     if x.shape[-1] != 3:
         return wrong(f"expected 3 channels, got {x.shape[-1]}")
-    if not (_np.array_equal(x[..., 0], x[..., 1]) and _np.array_equal(x[..., 1], x[..., 2])):
+    if not (np.array_equal(x[..., 0], x[..., 1]) and np.array_equal(x[..., 1], x[..., 2])):
         return wrong("the three channels differ: a grey image copied to RGB has three identical planes.")
     if x.max() > 1.5:
         return wrong(f"values go up to {x.max():.0f}: still raw pixels. Apply MobileNetV2's preprocess last.")
     if x.min() >= 0 and x.max() <= 1:
         return wrong("values in [0, 1]: MobileNetV2 was trained on [-1, 1] (x / 127.5 - 1); use its preprocess.")
     expected = input_pipeline(preprocess_for("MobileNetV2"), size)(images)
-    if float(_np.abs(x - expected).max()) <= 0.05:
+    if float(np.abs(x - expected).max()) <= 0.05:
         return correct(f"shape {x.shape}, three identical planes, values in [{x.min():.2f}, {x.max():.2f}].")
     return wrong("right shape and range, but the pixels differ from resize -> to_rgb -> preprocess of these images: "
                  "same images, same order?")
