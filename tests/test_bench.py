@@ -65,3 +65,9 @@ def test_int8_needs_representative_data(tiny):
         bench.to_tflite(tiny, "int8")
     with pytest.raises(ValueError, match="quantization must be"):
         bench.to_tflite(tiny, "float16")
+
+
+def test_tflite_variants_export_once(tiny):
+    x = np.random.default_rng(1).uniform(-1, 1, (8, 16, 16, 3)).astype(np.float32)
+    variants = bench.tflite_variants(tiny, x, quantizations=(None, "int8"))
+    assert set(variants) == {None, "int8"} and len(variants["int8"]) < len(variants[None])

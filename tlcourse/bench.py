@@ -161,6 +161,7 @@ def to_tflite(model, quantization: str | None = None, representative: np.ndarray
     ``quantization``: None (float32), ``"dynamic"`` (weights stored as int8, activations float), or
     ``"int8"`` (full-integer: weights and activations int8, int8 input and output; needs
     ``representative``, a few hundred typical *preprocessed* inputs, to calibrate activation ranges).
+    ``model`` may also be the folder of an exported SavedModel.
     """
     import tensorflow as tf
 
@@ -169,18 +170,32 @@ def to_tflite(model, quantization: str | None = None, representative: np.ndarray
     if quantization == "int8" and representative is None:
         raise ValueError("full-integer quantization needs `representative`: a batch of typical preprocessed inputs "
                          "(e.g. 100-300 training images), to measure the range of every activation")
+    if isinstance(model, (str, os.PathLike)):  # an exported SavedModel folder
+        return _convert(tf.lite.TFLiteConverter.from_saved_model(str(model)), quantization, representative)
     with tempfile.TemporaryDirectory() as tmp:
         model.export(tmp, format="tf_saved_model", verbose=False)
-        converter = tf.lite.TFLiteConverter.from_saved_model(tmp)
-        if quantization:
-            converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        if quantization == "int8":
-            samples = np.asarray(representative, np.float32)
-            converter.representative_dataset = lambda: ([samples[i : i + 1]] for i in range(len(samples)))
-            converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-            converter.inference_input_type = tf.int8
-            converter.inference_output_type = tf.int8
-        return converter.convert()
+        return _convert(tf.lite.TFLiteConverter.from_saved_model(tmp), quantization, representative)
+
+
+def tflite_variants(model, representative: np.ndarray, quantizations=QUANTIZATIONS) -> dict:
+    """``{quantization: bytes}`` for each of ``quantizations``, exporting the Keras model only once."""
+    with tempfile.TemporaryDirectory() as tmp:
+        model.export(tmp, format="tf_saved_model", verbose=False)
+        return {q: to_tflite(tmp, q, representative) for q in quantizations}
+
+
+def _convert(converter, quantization: str | None, representative: np.ndarray | None) -> bytes:
+    import tensorflow as tf
+
+    if quantization:
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    if quantization == "int8":
+        samples = np.asarray(representative, np.float32)
+        converter.representative_dataset = lambda: ([samples[i : i + 1]] for i in range(len(samples)))
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        converter.inference_input_type = tf.int8
+        converter.inference_output_type = tf.int8
+    return converter.convert()
 
 
 class TFLiteModel:
