@@ -66,6 +66,7 @@ def test_scale_function():
     assert _says(checks.scale_function(lambda x: x.mean()), "keep the shape")
     assert _says(checks.scale_function(lambda x: undefined_name), "NameError")  # noqa: F821
     assert _says(checks.scale_function(3), "function")
+    assert not checks.scale_function(lambda x: ...).answered
 
 
 def test_base_output_shape(mnv2):
@@ -151,3 +152,10 @@ def test_frozen_batchnorm(mnv2):
     freeze.freeze(mnv2)
     assert _says(checks.frozen_batchnorm(mnv2, 3), "nothing in the base is trainable")
     assert _says(checks.frozen_batchnorm("base", 3), "base model itself")
+
+
+def test_no_augmentation_in_way_a():
+    assert checks.no_augmentation_in_way_a("a")
+    assert _says(checks.no_augmentation_in_way_a("b"), "CPU too")
+    assert _says(checks.no_augmentation_in_way_a("c"), "when are the features computed")
+    assert _says(checks.no_augmentation_in_way_a("d"), "'a', 'b', 'c'")

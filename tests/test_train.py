@@ -5,6 +5,7 @@ import keras
 import numpy as np
 import pytest
 
+from conftest import requires_data
 from tlcourse import freeze, train
 from tlcourse.zoo.preprocess import preprocess_torch
 
@@ -88,18 +89,22 @@ def test_fit_needs_compile_and_counts_epochs():
     with pytest.raises(RuntimeError, match="not compiled: call tlcourse.train.compile_classifier"):
         train.fit(head, x, y)
     train.compile_classifier(head)
-    assert len(train.fit(head, x, y, epochs=3).history["loss"]) == 3
-    # 16 examples, batch 32: one step per epoch, so min_steps=10 means 10 epochs
-    assert len(train.fit(head, x, y, epochs=3, min_steps=10).history["loss"]) == 10
+    plain = train.fit(head, x, y, epochs=3)
+    assert len(plain.history["loss"]) == 3 and plain.params["steps"] == 1  # 16 examples, batch 32
+    # min_steps=10 over 3 epochs: 4 steps per epoch, from 8 shuffled copies of the 16 examples
+    repeated = train.fit(head, x, y, epochs=3, min_steps=10)
+    assert len(repeated.history["loss"]) == 3 and repeated.params["steps"] == 4
     second = train.fit(head, x, y, (x, y), epochs=2, initial_epoch=3)
     assert second.epoch == [3, 4] and "val_accuracy" in second.history
 
 
-def test_epochs_for():
-    assert train.epochs_for(1000, 32, 5) == 5
-    assert train.epochs_for(10, 32, 5, min_steps=60) == 60
-    assert train.epochs_for(100, 32, 5, min_steps=60) == 15  # 4 steps per epoch
-    assert train.epochs_for(2000, 32, 5, min_steps=60) == 5
+def test_repeats_for():
+    assert train.repeats_for(1000, 32, 5) == 1
+    assert train.repeats_for(10, 32, 5, min_steps=60) == 39  # 12 steps per epoch need 384 examples
+    assert train.repeats_for(100, 32, 5, min_steps=60) == 4
+    assert train.repeats_for(2000, 32, 5, min_steps=60) == 1
+    with pytest.raises(ValueError, match="at least 1"):
+        train.repeats_for(0, 32, 5)
 
 
 def test_subsets_are_balanced_nested_and_checked():
@@ -171,3 +176,47 @@ def test_stopwatch():
     with train.Stopwatch() as clock:
         sum(range(1000))
     assert np.isfinite(clock.seconds) and clock.seconds >= 0
+
+
+@requires_data
+def test_subsets_pick_the_same_photos_as_the_loader():
+    """Lesson 04 fine-tunes on `cats_vs_dogs(per_class=100)`, lesson 02 takes `subset_per_class(.., 100)`
+    of all the photos: the claim that both use the same photos rests on this."""
+    from tlcourse import data
+
+    everything = data.cats_vs_dogs("train", image_size=32)
+    subset = data.cats_vs_dogs("train", per_class=100, image_size=32)
+    picked = train.subset_per_class(everything.labels, 100)
+    assert [everything.files[i] for i in picked] == subset.files
+
+
+def test_split_base_computes_the_same_and_shares_layers(tiny_base):
+    bottom, top = train.split_base(tiny_base, top_blocks=2)
+    x = np.random.default_rng(0).uniform(-1, 1, (3, 32, 32, 3)).astype("float32")
+    np.testing.assert_allclose(top.predict_on_batch(bottom.predict_on_batch(x)), tiny_base.predict_on_batch(x), atol=1e-5)
+    assert any(layer is tiny_base.get_layer("Conv_1") for layer in top.layers)
+    assert list(freeze.blocks(top)) == ["block_16", "head"]
+    cached = train.extract_features(bottom, x, progress=False, pool=False)
+    assert cached.shape == (3, *bottom.output_shape[1:])
+    with pytest.raises(ValueError, match="top_blocks must be between 1 and"):
+        train.split_base(tiny_base, top_blocks=0)
+
+
+def test_shrink():
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (5, 40, 40, 3), dtype=np.uint8)
+    small = train.shrink(images, 10, batch_size=2)
+    assert small.shape == (5, 10, 10, 3) and small.dtype == np.uint8
+    flat = np.full((1, 40, 40, 3), 77, np.uint8)
+    assert (train.shrink(flat, 8) == 77).all()  # averaging a flat colour keeps it
+    with pytest.raises(ValueError, match="makes images smaller"):
+        train.shrink(images, 64)
+
+
+def test_inference_mode_survives_saving(tiny_base, tmp_path):
+    model = train.end_to_end(tiny_base, n_classes=2, augment=False)
+    x = np.random.default_rng(0).uniform(0, 255, (2, 32, 32, 3)).astype("float32")
+    model.save(tmp_path / "m.keras")
+    again = keras.models.load_model(tmp_path / "m.keras")
+    np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
+    assert isinstance(again.get_layer(f"{tiny_base.name}_inference_mode"), train.InferenceMode)

@@ -145,7 +145,10 @@ def scale_function(answer) -> Feedback:
         return wrong("answer with a function, e.g. def to_model_range(pixels): return ...")
     probe = np.array([[[0.0, 127.5, 255.0]]], np.float32)
     try:
-        out = np.asarray(answer(probe.copy()), np.float64).reshape(-1)
+        result = answer(probe.copy())
+        if is_unanswered(result):
+            return unanswered("replace the ... after return with your formula and run the cell again")
+        out = np.asarray(result, np.float64).reshape(-1)
     except Exception as err:  # show the student's own error
         return wrong(f"calling your function on an array raised {type(err).__name__}: {err}")
     if out.shape != (3,):
@@ -392,3 +395,15 @@ def frozen_batchnorm(answer, n_blocks: int = 3) -> Feedback:
                      "unfreeze_top sets every layer, so the order matters")
     return correct(f"{param_counts(answer).trainable:,} parameters train; every BatchNorm layer is frozen, and a "
                    "frozen BatchNorm layer always normalises with its ImageNet statistics, whatever fit says.")
+
+
+def no_augmentation_in_way_a(answer) -> Feedback:
+    """Lesson 02: why cached features (way A) rule out data augmentation (multiple choice a/b/c)."""
+    return choice(
+        answer, {"a": "", "b": "", "c": ""}, right="a",
+        explain="augmenting means new pixels every epoch, hence new features: they would have to be extracted "
+                "again, which is exactly what way B does.",
+        hints={"b": "augmentation runs on a CPU too: way B in this lesson ran it on yours",
+               "c": "even a small classifier overfits less when its inputs vary; the obstacle is elsewhere: when are "
+                    "the features computed?"},
+    )

@@ -205,7 +205,7 @@ def learning_curves(*histories, phases: Sequence[str] | None = None, metrics: Se
     return _finish(fig)
 
 
-def compare_runs(runs: dict, metric: str = "val_accuracy", title: str | None = None):
+def compare_runs(runs: dict, metric: str = "val_accuracy", title: str | None = None, xlabel: str = "epoch"):
     """One curve per run (e.g. fine-tuning with and without ``training=False``) for one metric."""
     import matplotlib.pyplot as plt
 
@@ -213,7 +213,7 @@ def compare_runs(runs: dict, metric: str = "val_accuracy", title: str | None = N
     for label, history in runs.items():
         values = _history_dict(history)[metric]
         ax.plot(np.arange(1, len(values) + 1), values, "o-", ms=4, label=label)
-    ax.set_xlabel("epoch")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(metric)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
@@ -244,7 +244,7 @@ def accuracy_vs_labels(curves: dict[str, dict[int, float]], chance: float | None
     ax.set_xlabel("labelled training images per class")
     ax.set_ylabel("validation accuracy")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="center right")
     if title:
         ax.set_title(title, fontsize=10)
     return _finish(fig)
@@ -346,7 +346,7 @@ def channel_across_images(
     for r, (layer, fmap) in enumerate(maps.items(), start=1):
         channel = channels[layer]
         planes = np.asarray(fmap)[..., channel]
-        top = float(planes.max()) or 1.0
+        top = float(np.percentile(planes, 99.5)) or float(planes.max()) or 1.0  # a few hot pixels must not dim the row
         for c in range(n):
             axes[r, c].imshow(planes[c], cmap="magma", vmin=0, vmax=top, interpolation="nearest")
             axes[r, c].set_xlabel(f"mean {planes[c].mean():.3f}", fontsize=7)

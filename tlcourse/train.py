@@ -21,11 +21,13 @@ def extract_features(
     preprocess: Callable[[np.ndarray], np.ndarray] | None = None,
     batch_size: int = 32,
     progress: bool = True,
+    pool: bool = True,
 ) -> np.ndarray:
     """Run ``base`` over ``images`` (0..255 pixels if ``preprocess`` is given) in batches.
 
     Returns one row per image; 4-D outputs (no pooling in ``base``) are average-pooled,
-    so the result is always (n_images, n_features).
+    so the result is always (n_images, n_features). With ``pool=False`` the outputs are
+    kept as they are (e.g. the feature maps of a lower part of a network, lesson 04).
     """
     from tqdm.auto import tqdm
 
@@ -37,6 +39,9 @@ def extract_features(
         if start == 0 and preprocess is None:
             warn_if_unscaled(batch)
         out = base.predict_on_batch(batch)  # compiled graph: far less memory than an eager call
+        if not pool:
+            chunks.append(np.asarray(out))
+            continue
         if out.ndim == 4:
             out = out.mean(axis=(1, 2))
         chunks.append(out.reshape(len(batch), -1))
@@ -185,7 +190,7 @@ def end_to_end(
     *,
     n_classes: int = 2,
     augment: bool | keras.Layer | None = True,
-    preprocessing: str = "tf",
+    preprocessing: str | None = "tf",
     base_training: bool | None = False,
     dropout: float = 0.2,
     name: str = "end_to_end",
@@ -198,17 +203,21 @@ def end_to_end(
     what ``base(x)`` does without the argument: BN follows ``fit`` (batch statistics while
     training, moving statistics updated) - shown in lesson 04 as the thing to avoid.
 
+    ``preprocessing=None`` adds no preprocessing layer: for a ``base`` that is the upper part of a
+    network (:func:`split_base`), fed with cached activations rather than pixels.
+
     ``head`` may be a classifier trained on cached features (:func:`fit_head`); it is reused, weights
     and all. Without it a ``Dropout`` + ``Dense(n_classes, softmax)`` head is made. The model is not
     compiled: call :func:`compile_classifier` (again after any change of ``trainable``).
     """
-    inputs = keras.Input(base.input_shape[1:], name="pixels")
+    inputs = keras.Input(base.input_shape[1:], name="pixels" if preprocessing else "inputs")
     x = inputs
     if augment is True:
         x = augmentation()(x)
     elif augment:
         x = augment(x)
-    x = preprocessing_layer(preprocessing)(x)
+    if preprocessing:
+        x = preprocessing_layer(preprocessing)(x)
     x = InferenceMode(base)(x) if base_training is False else base(x, training=base_training)
     if not _output_is_vector(base):
         x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
@@ -222,29 +231,87 @@ def end_to_end(
     return keras.Model(inputs, head(x), name=name)
 
 
+def split_base(base: keras.Model, top_blocks: int) -> tuple[keras.Model, keras.Model]:
+    """Cut ``base`` into ``(bottom, top)`` where ``top`` holds its last ``top_blocks`` blocks.
+
+    ``top(bottom(x))`` computes exactly ``base(x)``, and both share ``base``'s layers (freezing
+    or training one changes the other). Used for fine-tuning on a CPU: while the bottom stays
+    frozen, in inference mode and without augmentation, its output never changes, so it can be
+    computed once (``extract_features(bottom, ..., pool=False)``) and only the top trained.
+    Blocks are those of :func:`tlcourse.freeze.blocks`.
+    """
+    from .freeze import blocks
+
+    groups = list(blocks(base).items())
+    if not 1 <= top_blocks < len(groups):
+        raise ValueError(f"top_blocks must be between 1 and {len(groups) - 1} for {base.name}, got {top_blocks}")
+    first = groups[len(groups) - top_blocks][1][0]
+    boundary = first.input
+    if isinstance(boundary, (list, tuple)):
+        raise ValueError(
+            f"block {groups[len(groups) - top_blocks][0]!r} starts with a layer that takes several inputs "
+            f"({first.name}): cut at another block"
+        )
+    try:
+        top = keras.Model(boundary, base.output, name=f"{base.name}_top{top_blocks}")
+    except ValueError as err:
+        raise ValueError(
+            f"cannot cut {base.name} before block {groups[len(groups) - top_blocks][0]!r}: a connection skips "
+            f"over the cut ({str(err).splitlines()[0][:150]}). Try one block more or less."
+        ) from None
+    bottom = keras.Model(base.inputs, boundary, name=f"{base.name}_bottom")
+    return bottom, top
+
+
+def shrink(images: np.ndarray, side: int, batch_size: int = 256) -> np.ndarray:
+    """Square uint8 images resized down to ``side`` pixels (antialiased), done once in batches.
+
+    Training a CNN from scratch on small copies is several times faster than resizing inside
+    the model at every epoch.
+    """
+    import tensorflow as tf
+
+    images = np.asarray(images)
+    if images.ndim != 4:
+        raise ValueError(f"expected a batch of images (n, height, width, channels), got shape {images.shape}")
+    if side > min(images.shape[1:3]):
+        raise ValueError(f"shrink makes images smaller; {side} is larger than {images.shape[1:3]}")
+    out = [tf.image.resize(images[i : i + batch_size], (side, side), antialias=True).numpy()
+           for i in range(0, len(images), batch_size)]
+    return np.clip(np.rint(np.concatenate(out)), 0, 255).astype(np.uint8)
+
+
 def baseline_cnn(
     input_shape: tuple[int, int, int] = (64, 64, 3),
     n_classes: int = 2,
     filters: tuple[int, ...] = (16, 32, 64),
     dropout: float = 0.3,
     augment: bool = True,
+    resize_to: int | None = None,
+    learning_rate: float = 1e-3,
     name: str = "from_scratch",
 ) -> keras.Model:
     """A small CNN with random weights: the baseline that transfer learning has to beat.
 
-    0..255 pixels -> [flip] -> /255 -> (Conv 3x3 + ReLU + MaxPool) per entry of ``filters`` ->
-    global average pooling -> Dropout -> Dense softmax. A few tens of thousands of parameters,
-    sized for small images on a CPU. Compiled with :func:`compile_classifier`.
+    0..255 pixels -> [resize] -> [flip] -> /255 -> (Conv 3x3 + ReLU + MaxPool) per entry of
+    ``filters`` -> global average pooling -> Dropout -> Dense softmax. A few tens of thousands of
+    parameters, sized for small images on a CPU; ``resize_to`` shrinks larger inputs first (a
+    64-pixel CNN trains about six times faster than a 160-pixel one). Compiled with
+    :func:`compile_classifier`.
     """
     if len(input_shape) != 3:
         raise ValueError(f"input_shape must be (height, width, channels), got {input_shape}")
-    if min(input_shape[:2]) < 2 ** len(filters):
+    side = resize_to or min(input_shape[:2])
+    if side < 2 ** len(filters):
         raise ValueError(
-            f"{len(filters)} pooling stages need images of at least {2 ** len(filters)} pixels, got {input_shape[:2]}: "
+            f"{len(filters)} pooling stages need images of at least {2 ** len(filters)} pixels, got {side}: "
             "use fewer filters or larger images"
         )
     inputs = keras.Input(input_shape, name="pixels")
-    x = keras.layers.RandomFlip("horizontal")(inputs) if augment else inputs
+    x = inputs
+    if resize_to:
+        x = keras.layers.Resizing(resize_to, resize_to, antialias=True, name=f"to_{resize_to}px")(x)
+    x = keras.layers.RandomFlip("horizontal")(x) if augment else x
     x = keras.layers.Rescaling(1 / 255.0)(x)
     for i, n in enumerate(filters):
         x = keras.layers.Conv2D(n, 3, padding="same", activation="relu", name=f"conv{i + 1}")(x)
@@ -253,7 +320,7 @@ def baseline_cnn(
     if dropout:
         x = keras.layers.Dropout(dropout)(x)
     outputs = keras.layers.Dense(n_classes, activation="softmax", name="classes")(x)
-    return compile_classifier(keras.Model(inputs, outputs, name=name))
+    return compile_classifier(keras.Model(inputs, outputs, name=name), learning_rate)
 
 
 class _EpochBar(keras.callbacks.Callback):
@@ -273,14 +340,19 @@ class _EpochBar(keras.callbacks.Callback):
         self.bar.close()
 
 
-def epochs_for(n_examples: int, batch_size: int, epochs: int, min_steps: int = 0) -> int:
-    """``epochs``, raised so that training takes at least ``min_steps`` gradient steps.
+def repeats_for(n_examples: int, batch_size: int, epochs: int, min_steps: int = 0) -> int:
+    """How many copies of a small training set one epoch must hold for ``min_steps`` updates in all.
 
-    With 10 images an epoch is one step; the same number of epochs as for 1,000 images would
-    hardly train at all. Comparing data sizes fairly means giving small sets more epochs.
+    With 10 images an epoch is a single update; the same number of epochs as for 1,000 images
+    would hardly train. Comparing data sizes fairly means giving small sets more updates:
+    :func:`fit` repeats the (shuffled) set within each epoch, which is far cheaper in Keras than
+    running more, one-step epochs.
     """
-    steps_per_epoch = max(1, -(-n_examples // batch_size))
-    return max(epochs, -(-min_steps // steps_per_epoch))
+    if n_examples < 1 or batch_size < 1 or epochs < 1:
+        raise ValueError("n_examples, batch_size and epochs must be at least 1")
+    steps_needed = -(-min_steps // epochs)  # per epoch
+    copies = -(-steps_needed * batch_size // n_examples)
+    return max(1, copies)
 
 
 def fit(
@@ -299,17 +371,19 @@ def fit(
     """``model.fit`` quietly (``verbose=0``), with an optional per-epoch progress bar; returns the History.
 
     ``epochs`` counts the epochs of this call (``initial_epoch`` only shifts their numbering, so
-    two phases can share one set of learning curves). ``min_steps`` raises the number of epochs
-    for tiny data sets (see :func:`epochs_for`). The model must be compiled.
+    two phases can share one set of learning curves). ``min_steps`` guarantees that many updates
+    on tiny data sets by repeating the examples within each epoch (see :func:`repeats_for`).
+    The model must be compiled.
     """
     if not getattr(model, "compiled", False) or getattr(model, "optimizer", None) is None:
         raise RuntimeError(
             f"model {model.name!r} is not compiled: call tlcourse.train.compile_classifier(model, learning_rate) "
             "(or model.compile(...)) before fit"
         )
-    n = len(y) if y is not None else None
-    if n is not None and min_steps:
-        epochs = epochs_for(n, batch_size, epochs, min_steps)
+    if min_steps and y is not None:
+        copies = repeats_for(len(y), batch_size, epochs, min_steps)
+        if copies > 1:
+            x, y = np.concatenate([x] * copies), np.concatenate([y] * copies)
     callbacks = [_EpochBar(epochs, desc or f"training {model.name}")] if progress else []
     return model.fit(
         x, y, validation_data=validation_data, epochs=initial_epoch + epochs, initial_epoch=initial_epoch,
