@@ -346,7 +346,7 @@ def channel_across_images(
     for r, (layer, fmap) in enumerate(maps.items(), start=1):
         channel = channels[layer]
         planes = np.asarray(fmap)[..., channel]
-        top = float(np.percentile(planes, 99.5)) or float(planes.max()) or 1.0  # a few hot pixels must not dim the row
+        top = float(np.percentile(planes, 99.9)) or float(planes.max()) or 1.0  # a few hot pixels must not dim the row
         for c in range(n):
             axes[r, c].imshow(planes[c], cmap="magma", vmin=0, vmax=top, interpolation="nearest")
             axes[r, c].set_xlabel(f"mean {planes[c].mean():.3f}", fontsize=7)
