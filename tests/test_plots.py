@@ -104,6 +104,7 @@ def test_table_text_and_html():
 def test_layers_table():
     import keras
 
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="d"), keras.layers.BatchNormalization(name="bn")])
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="d"),
+                              keras.layers.BatchNormalization(name="bn")])
     text = repr(plots.layers_table(model))
     assert "d      Dense" in text and text.splitlines()[-1].split()[-2:] == ["6", "6"]

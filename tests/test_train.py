@@ -193,7 +193,8 @@ def test_subsets_pick_the_same_photos_as_the_loader():
 def test_split_base_computes_the_same_and_shares_layers(tiny_base):
     bottom, top = train.split_base(tiny_base, top_blocks=2)
     x = np.random.default_rng(0).uniform(-1, 1, (3, 32, 32, 3)).astype("float32")
-    np.testing.assert_allclose(top.predict_on_batch(bottom.predict_on_batch(x)), tiny_base.predict_on_batch(x), atol=1e-5)
+    np.testing.assert_allclose(top.predict_on_batch(bottom.predict_on_batch(x)), tiny_base.predict_on_batch(x),
+                               atol=1e-5)
     assert any(layer is tiny_base.get_layer("Conv_1") for layer in top.layers)
     assert list(freeze.blocks(top)) == ["block_16", "head"]
     cached = train.extract_features(bottom, x, progress=False, pool=False)

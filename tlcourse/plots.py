@@ -166,7 +166,9 @@ def feature_maps(
 def _history_dict(history) -> dict[str, list[float]]:
     h = getattr(history, "history", history)
     if not isinstance(h, dict):
-        raise TypeError(f"expected a keras History (what fit returns) or its .history dict, got {type(history).__name__}")
+        raise TypeError(
+            f"expected a keras History (what fit returns) or its .history dict, got {type(history).__name__}"
+        )
     return h
 
 

@@ -129,7 +129,9 @@ def preprocessing_layer(mode: str = "tf") -> keras.layers.Layer:
     )
 
 
-def augmentation(flip: bool = True, rotation: float = 0.1, zoom: float = 0.1, seed: int | None = None) -> keras.Sequential:
+def augmentation(
+    flip: bool = True, rotation: float = 0.1, zoom: float = 0.1, seed: int | None = None
+) -> keras.Sequential:
     """Random flips, rotations (fraction of a full turn) and zooms, active only while training.
 
     Each epoch then sees slightly different versions of every photo, which fights over-fitting on
@@ -476,7 +478,8 @@ class Changed(NamedTuple):
     of_params: int
 
     def __str__(self) -> str:
-        return f"{self.tensors} of {self.of_tensors} weight tensors changed ({self.params:,} of {self.of_params:,} parameters)"
+        return (f"{self.tensors} of {self.of_tensors} weight tensors changed "
+                f"({self.params:,} of {self.of_params:,} parameters)")
 
 
 def restore(model: keras.layers.Layer, before: dict[str, np.ndarray]) -> keras.layers.Layer:
