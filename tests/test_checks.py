@@ -97,3 +97,153 @@ def test_check_prepared_batch_hints():
     for answer, hint in cases:
         feedback = checks.check_prepared_batch(answer, images)
         assert not feedback and hint in feedback.message, (hint, feedback)
+
+
+# -- lessons 01, 02, 04 ------------------------------------------------------------------------------
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from tlcourse import freeze, train  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def mnv2():
+    return keras.applications.MobileNetV2(weights=None, input_shape=(96, 96, 3), include_top=False)
+
+
+def _says(feedback, *words):
+    """The feedback is wrong and its hint mentions every word (so each wrong answer gets its own hint)."""
+    text = str(feedback)
+    return not feedback and feedback.answered and all(w in text for w in words)
+
+
+def test_first_layer_params(mnv2):
+    assert not checks.first_layer_params(..., mnv2).answered
+    assert checks.first_layer_params((928, 64), mnv2)
+    assert _says(checks.first_layer_params((64, 928), mnv2), "swapped")
+    assert _says(checks.first_layer_params((992, 0), mnv2), "running averages")
+    assert _says(checks.first_layer_params((864, 128), mnv2), "gamma and beta are learned")
+    assert _says(checks.first_layer_params((960, 64), mnv2), "no bias")
+    assert _says(checks.first_layer_params((864, 64), mnv2), "BatchNorm's gamma")
+    assert _says(checks.first_layer_params(992, mnv2), "pair")
+
+
+def test_bn_channels():
+    v1 = keras.applications.MobileNet(weights=None, input_shape=(128, 128, 3), include_top=False)
+    non_trainable = freeze.param_counts(v1).non_trainable
+    assert checks.bn_channels(non_trainable // 2, v1)
+    assert _says(checks.bn_channels(non_trainable, v1), "two of them")
+    assert _says(checks.bn_channels(non_trainable // 4, v1), "divided by 4")
+    assert _says(checks.bn_channels(2 * non_trainable, v1), "multiply or divide")
+    assert _says(checks.bn_channels(12, v1), "moving mean")
+    assert _says(checks.bn_channels("many", v1), "whole number")
+
+
+def test_scale_function():
+    assert checks.scale_function(lambda x: x / 127.5 - 1)
+    assert _says(checks.scale_function(lambda x: x / 255), "[0, 1]")
+    assert _says(checks.scale_function(lambda x: x / 127.5), "subtract 1")
+    assert _says(checks.scale_function(lambda x: x - 127.5), "divide by 127.5")
+    assert _says(checks.scale_function(lambda x: x / 255 - 0.5), "multiply by 2")
+    assert _says(checks.scale_function(lambda x: x - 1 / 127.5), "divides first")
+    assert _says(checks.scale_function(lambda x: x), "unchanged")
+    from tlcourse.zoo.preprocess import preprocess_torch
+
+    assert _says(checks.scale_function(preprocess_torch), "mean/std")
+    assert _says(checks.scale_function(lambda x: x.mean()), "keep the shape")
+    assert _says(checks.scale_function(lambda x: undefined_name), "NameError")  # noqa: F821
+    assert _says(checks.scale_function(3), "function")
+    assert not checks.scale_function(lambda x: ...).answered
+
+
+def test_base_output_shape(mnv2):
+    assert checks.base_output_shape((3, 3, 1280), mnv2) and checks.base_output_shape((None, 3, 3, 1280), mnv2)
+    assert _says(checks.base_output_shape((1280,), mnv2), "pooling='avg'")
+    assert _says(checks.base_output_shape((1000,), mnv2), "include_top=False")
+    assert _says(checks.base_output_shape((7, 7, 1280), mnv2), "224-pixel")
+    assert _says(checks.base_output_shape((6, 6, 1280), mnv2), "96 / 32")
+    assert _says(checks.base_output_shape((3, 3, 320), mnv2), "channels")
+    assert _says(checks.base_output_shape(5, mnv2), "tuple")
+
+
+def test_choice():
+    options = {"a": "", "b": ""}
+    assert checks.choice("A ", options, "a", "yes", {"b": "no, b is for..."})
+    assert _says(checks.choice("b", options, "a", "yes", {"b": "b is for"}), "b is for")
+    assert _says(checks.choice("c", options, "a", "yes", {}), "'a', 'b'")
+
+
+def test_feature_sizes():
+    assert checks.feature_sizes((25 * 1280, 1280), side=160)
+    assert _says(checks.feature_sizes((1280, 25 * 1280), side=160), "swapped")
+    assert _says(checks.feature_sizes((49 * 1280, 1280), side=160), "224")
+    assert _says(checks.feature_sizes((5 * 1280, 1280), side=160), "multiply both")
+    assert _says(checks.feature_sizes((25 * 1280, 320), side=160), "one number per channel")
+    assert _says(checks.feature_sizes((1, 2, 3), side=160), "two whole numbers")
+
+
+def test_smallest_size():
+    scores = {5: 0.8, 10: 0.92, 25: 0.95}
+    assert checks.smallest_size(10, scores)
+    assert _says(checks.smallest_size(5, scores), "0.800")
+    assert _says(checks.smallest_size(25, scores), "smaller size")
+    assert _says(checks.smallest_size(20, scores), "per class")
+    assert _says(checks.smallest_size(0.92, scores), "accuracy")
+    assert _says(checks.smallest_size(7, scores), "one of the sizes")
+    assert _says(checks.smallest_size(10, {5: 0.5}), "none of the sizes")
+
+
+def test_trained_head():
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.normal(-2, 1, (30, 6)), rng.normal(2, 1, (30, 6))]).astype("float32")
+    y = np.repeat([0, 1], 30)
+    head, _ = train.fit_head(x, y, epochs=30, learning_rate=1e-2)
+    assert checks.trained_head(head, x, y)
+    shuffled = np.random.default_rng(1).permutation(y)  # labels no longer match the features
+    assert _says(checks.trained_head(head, x, shuffled), "about chance", "same order")
+    assert _says(checks.trained_head(head, x, y, target=1.01), "< 1.01", "more images")
+    assert _says(checks.trained_head(train.classifier_head(5, 2), x, y), "6 cached features")
+    assert _says(checks.trained_head(train.classifier_head(6, 1), x, y), "one unit per class")
+    assert _says(checks.trained_head(train.classifier_head(6, 3), x, y), "one probability per class")
+    assert _says(checks.trained_head(0.95, x, y), "trained Keras model")
+
+
+def test_fine_tune_rate():
+    assert checks.fine_tune_rate(1e-4)
+    assert _says(checks.fine_tune_rate(1e-2), "higher than phase 1")
+    assert _says(checks.fine_tune_rate(1e-3), "about the same")
+    assert _says(checks.fine_tune_rate(1e-7), "so small")
+    assert _says(checks.fine_tune_rate(1e-5), "hundred times")
+    assert _says(checks.fine_tune_rate(-1), "positive number")
+
+
+def test_freeze_without_compile_runs_the_experiment():
+    honoured = checks._keras_applies_trainable_without_compile(freeze_after_fit=True)
+    right, other = ("none", "still") if honoured else ("still", "none")
+    assert checks.freeze_without_compile(right)
+    assert not checks.freeze_without_compile(other)
+    assert _says(checks.freeze_without_compile("all"), "compiled")
+    assert not checks.freeze_without_compile(...).answered
+
+
+def test_frozen_batchnorm(mnv2):
+    freeze.unfreeze_top(mnv2, 3, count="blocks")
+    freeze.freeze_by_type(mnv2, keras.layers.BatchNormalization)
+    assert checks.frozen_batchnorm(mnv2, 3)
+    freeze.unfreeze_top(mnv2, 3, count="blocks")
+    assert _says(checks.frozen_batchnorm(mnv2, 3), "BatchNormalization layers are trainable", "order matters")
+    freeze.unfreeze_top(mnv2, 4, count="blocks")
+    assert _says(checks.frozen_batchnorm(mnv2, 3), "4 blocks")
+    freeze.unfreeze_top(mnv2, 3)
+    assert _says(checks.frozen_batchnorm(mnv2, 3), "count='blocks'")
+    freeze.freeze(mnv2)
+    assert _says(checks.frozen_batchnorm(mnv2, 3), "nothing in the base is trainable")
+    assert _says(checks.frozen_batchnorm("base", 3), "base model itself")
+
+
+def test_no_augmentation_in_way_a():
+    assert checks.no_augmentation_in_way_a("a")
+    assert _says(checks.no_augmentation_in_way_a("b"), "CPU too")
+    assert _says(checks.no_augmentation_in_way_a("c"), "when are the features computed")
+    assert _says(checks.no_augmentation_in_way_a("d"), "'a', 'b', 'c'")

@@ -265,3 +265,38 @@ def fashion_mnist(split: str = "train", per_class: int | None = None, seed: int 
         keep += _pick(list(np.flatnonzero(labels == c)), per_class, rng, f"images of class {c}")
     keep = np.sort(np.asarray(keep))
     return ImageSet(images[keep][..., None], labels[keep].astype(np.int32), FASHION_MNIST_CLASSES, split)
+
+
+# -- sample photos (bundled with scikit-image: no download) -----------------------------------------
+
+#: scikit-image's colour sample photos that ship inside its wheel (no download), by course name.
+SAMPLE_PHOTOS = {
+    "cat": "chelsea", "coffee": "coffee", "astronaut": "astronaut", "rocket": "rocket",
+    "motorcycle": "stereo_motorcycle", "cameraman": "camera",
+}
+
+
+def sample_photos(size: int = 224, names: list[str] | None = None) -> dict[str, np.ndarray]:
+    """A few everyday photos from scikit-image, centre-cropped to a square and resized to ``size``.
+
+    Returns ``{name: uint8 (size, size, 3) array}``; grayscale photos are repeated to three
+    channels. ``names`` picks among :data:`SAMPLE_PHOTOS` (default: all of them).
+    """
+    import skimage.data
+    from PIL import Image
+
+    names = list(SAMPLE_PHOTOS) if names is None else list(names)
+    unknown = [n for n in names if n not in SAMPLE_PHOTOS]
+    if unknown:
+        raise KeyError(f"no sample photo {unknown[0]!r}; choose from {', '.join(SAMPLE_PHOTOS)}")
+    out = {}
+    for name in names:
+        image = getattr(skimage.data, SAMPLE_PHOTOS[name])()
+        image = image[0] if isinstance(image, tuple) else image  # stereo pair: the left view
+        image = np.repeat(image[..., None], 3, axis=-1) if image.ndim == 2 else image[..., :3]
+        h, w = image.shape[:2]
+        side = min(h, w)
+        top, left = (h - side) // 2, (w - side) // 2
+        square = Image.fromarray(np.ascontiguousarray(image[top : top + side, left : left + side]))
+        out[name] = np.asarray(square.resize((size, size), Image.BILINEAR), np.uint8)
+    return out

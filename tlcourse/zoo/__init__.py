@@ -22,7 +22,7 @@ from .sources import MissingWeightsError, tlcourse_home
 __all__ = [
     "CATALOG", "FAMILIES", "ModelInfo", "catalog_rows", "info", "names", "load", "build", "decode",
     "imagenet_labels", "preprocess_for", "provision", "MissingWeightsError", "PixelRangeWarning",
-    "check_pixels", "warn_if_unscaled", "tlcourse_home", "min_input_size",
+    "check_pixels", "warn_if_unscaled", "tlcourse_home", "min_input_size", "classify",
 ]
 
 #: Smallest input side each keras.applications base accepts with include_top=False.
@@ -165,3 +165,20 @@ def provision(models: list[str] | None = None, verbose: bool = True) -> dict[str
         if verbose:
             print(f"{model:<18} {path}  ({time.perf_counter() - start:.1f} s)")
     return done
+
+
+def classify(model, images, preprocess: Callable[[np.ndarray], np.ndarray] | None = None, top: int = 5,
+             expects: str = "tf") -> list[list[tuple[int, str, float]]]:
+    """Top-``top`` ImageNet labels (index, name, probability) for each image, from a model with its top.
+
+    With ``preprocess`` (from :func:`load`), ``images`` are raw 0..255 pixels. Without it they go into
+    the model as they are, and a :class:`PixelRangeWarning` says so when they look like raw pixels
+    but the model ``expects`` [-1, 1] inputs (the usual silent mistake).
+    """
+    x = np.asarray(images, np.float32)
+    x = x[None] if x.ndim == 3 else x
+    if preprocess is not None:
+        x = preprocess(x)
+    else:
+        warn_if_unscaled(x, expects)
+    return decode(model.predict_on_batch(x), top)
