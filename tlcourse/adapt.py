@@ -18,14 +18,13 @@ first layer is measured, not asserted.
 """
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 
 import numpy as np
 
 from . import zoo
 from .zoo import convert
-from .zoo.preprocess import PixelRangeWarning
+from .zoo.preprocess import PixelRangeWarning, check_pixel_range  # noqa: F401 (PixelRangeWarning: re-exported)
 
 __all__ = [
     "to_rgb", "center_crop", "resize_batch", "input_pipeline", "gray_preprocess", "grayscale_kernel", "first_conv",
@@ -136,18 +135,7 @@ def gray_preprocess(x) -> np.ndarray:
             + ("For RGB images use the preprocess function of zoo.load. " if x.shape[-1:] == (3,) else "")
             + ("Add the channel axis with x[..., None]. " if x.ndim in (2, 3) and x.shape[-1] not in (1, 3) else "")
         )
-    if x.size and (x.min() < 0 or x.max() > 255):
-        raise ValueError(
-            f"pixels must be raw values in 0..255; found {x.min():.3g} to {x.max():.3g}. "
-            "Were they preprocessed already? Pass the original pixels."
-        )
-    if x.size and x.max() <= 1.0:
-        warnings.warn(
-            "pixels are all <= 1.0: they look scaled to [0, 1] already, but gray_preprocess expects 0..255. "
-            "Multiply by 255 first.",
-            PixelRangeWarning,
-            stacklevel=2,
-        )
+    check_pixel_range(x, what="grey pixels", stacklevel=4)
     return x / 127.5 - 1.0
 
 

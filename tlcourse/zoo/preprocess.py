@@ -36,6 +36,12 @@ def check_pixels(x, *, what: str = "images") -> np.ndarray:
             + ("Drop the alpha channel with x[..., :3]. " if x.shape[-1] == 4 else "")
             + ("Channels first? Use np.moveaxis(x, -3, -1). " if x.shape[-3] == 3 else "")
         )
+    check_pixel_range(x, what=what, stacklevel=4)
+    return x
+
+
+def check_pixel_range(x: np.ndarray, what: str = "images", stacklevel: int = 3) -> None:
+    """Refuse values outside 0..255 and warn when everything is <= 1 (pixels already scaled to [0, 1])."""
     if x.size and (x.min() < 0 or x.max() > 255):
         raise ValueError(
             f"{what} must be raw pixels in 0..255; found values from {x.min():.3g} to {x.max():.3g}. "
@@ -46,9 +52,8 @@ def check_pixels(x, *, what: str = "images") -> np.ndarray:
             f"{what} are all <= 1.0: they look scaled to [0, 1] already, but this function expects 0..255 pixels. "
             "Multiply by 255 first, or the model sees an almost black image.",
             PixelRangeWarning,
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
-    return x
 
 
 def preprocess_tf(x) -> np.ndarray:
