@@ -220,14 +220,19 @@ def blocks(model: keras.layers.Layer) -> "OrderedDict[str, list[keras.layers.Lay
     return out
 
 
-def freeze_blocks(model: keras.layers.Layer, names: Iterable[str]) -> keras.layers.Layer:
-    """Freeze exactly the named blocks (see :func:`blocks`); every other layer trains."""
+def _block_layer_ids(model: keras.layers.Layer, names: Iterable[str]) -> set[int]:
+    """ids of the layers in the named blocks; unknown names raise a KeyError listing the real ones."""
     groups = blocks(model)
     names = list(names)
     unknown = [n for n in names if n not in groups]
     if unknown:
         raise KeyError(f"unknown block(s) {unknown}; this model's blocks are {list(groups)}")
-    frozen = {id(layer) for n in names for layer in groups[n]}
+    return {id(layer) for n in names for layer in groups[n]}
+
+
+def freeze_blocks(model: keras.layers.Layer, names: Iterable[str]) -> keras.layers.Layer:
+    """Freeze exactly the named blocks (see :func:`blocks`); every other layer trains."""
+    frozen = _block_layer_ids(model, names)
     return set_trainable(model, lambda layer: id(layer) not in frozen)
 
 
@@ -241,12 +246,7 @@ def block_state(model: keras.layers.Layer, members: Iterable[keras.layers.Layer]
 def set_blocks_trainable(model: keras.layers.Layer, names: Iterable[str], trainable: bool) -> keras.layers.Layer:
     """Freeze (``trainable=False``) or unfreeze the named blocks (see :func:`blocks`) and leave every
     other layer as it is. Weight values never change."""
-    groups = blocks(model)
-    names = list(names)
-    unknown = [n for n in names if n not in groups]
-    if unknown:
-        raise KeyError(f"unknown block(s) {unknown}; this model's blocks are {list(groups)}")
-    chosen = {id(layer) for n in names for layer in groups[n]}
+    chosen = _block_layer_ids(model, names)
     was = bool(model.trainable)
     return set_trainable(model, lambda layer: trainable if id(layer) in chosen else (was and layer.trainable))
 
