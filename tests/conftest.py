@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import os
 
-import tlcourse  # noqa: F401  (sets TF's logging variables before TF is imported)
 import numpy as np
 import pytest
+
+import tlcourse  # noqa: F401  (sets TF's logging variables before TF is imported)
 
 
 @pytest.fixture(autouse=True)

@@ -98,7 +98,7 @@ def lab(tmp_path_factory):
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", "--LabApp.news_url=",
     ] + (["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else [])
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = open(ARTIFACTS / "jupyterlab.log", "w")
+    log = open(ARTIFACTS / "jupyterlab.log", "w")  # noqa: SIM115 (the server writes to it until the finally below)
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -158,9 +158,9 @@ def _expected_counts() -> dict[str, tuple[int, int]]:
     """model.summary()'s figures for the lesson's classifier (same layers, no weights needed),
     after each interaction, with plain Keras flags rather than the panel's code."""
     import keras
+    from test_freeze import _summary_counts
 
     from tlcourse import zoo
-    from test_freeze import _summary_counts
 
     base = zoo.build("MobileNetV2", include_top=False, input_shape=(96, 96, 3))
     inputs = keras.Input((96, 96, 3))

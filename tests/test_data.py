@@ -5,8 +5,8 @@ import gzip
 
 import numpy as np
 import pytest
-
 from conftest import requires_data
+
 from tlcourse import data
 
 

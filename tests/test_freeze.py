@@ -158,11 +158,10 @@ def test_preserved_restores_every_flag_even_after_an_error():
     base.get_layer("Conv1").trainable = False
     before = [layer.trainable for layer in F.layers_of(model)] + [base.trainable, model.trainable]
     counts = F.param_counts(model)
-    with pytest.raises(RuntimeError):
-        with F.preserved(model):
-            F.freeze(model)
-            assert F.param_counts(model).trainable == 0
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), F.preserved(model):
+        F.freeze(model)
+        assert F.param_counts(model).trainable == 0
+        raise RuntimeError("boom")
     assert [layer.trainable for layer in F.layers_of(model)] + [base.trainable, model.trainable] == before
     assert F.param_counts(model) == counts
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import keras
 import numpy as np
 import pytest
-
 from conftest import requires_data
+
 from tlcourse import freeze, train
 from tlcourse.zoo.preprocess import preprocess_torch
 
@@ -147,7 +147,7 @@ def test_count_changed_and_the_recompile_pitfall():
     before = train.snapshot(model)
     train.fit(model, x, y, epochs=1)
     assert train.count_changed(before, hidden) == (2, 36, 2, 36)
-    assert "2 of 2 weight tensors changed (36 of 36 parameters)" == str(train.count_changed(before, hidden))
+    assert str(train.count_changed(before, hidden)) == "2 of 2 weight tensors changed (36 of 36 parameters)"
     with pytest.raises(KeyError, match="take snapshot\\(model\\) of this same model"):
         train.count_changed({}, hidden)
 

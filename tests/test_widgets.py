@@ -4,10 +4,10 @@ from __future__ import annotations
 import keras
 import numpy as np
 import pytest
+from test_freeze import _summary_counts
 
 from tlcourse import freeze as F
 from tlcourse.widgets import FreezePanel
-from test_freeze import _summary_counts
 
 
 def _classifier(side: int = 32):

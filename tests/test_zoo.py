@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import requires_data, resize
+
 from tlcourse import zoo
 from tlcourse.zoo import sources
 

@@ -536,7 +536,7 @@ def first_layer_params(answer, model) -> Feedback:
         return wrong("you swapped the two numbers: trainable first, then non-trainable")
     if sum(pair) != sum(right):
         if pair[1] == right[1] and pair[0] == right[0] + channels:
-            return wrong(f"Conv1 has no bias (use_bias=False): right after it, BatchNorm's beta does that job")
+            return wrong("Conv1 has no bias (use_bias=False): right after it, BatchNorm's beta does that job")
         if pair[0] == kernel:
             return wrong("the kernel is right, but BatchNorm's gamma (scale) and beta (shift) are learned too: "
                          "count them as trainable")

@@ -170,7 +170,7 @@ def block_of(layer_name: str) -> str:
     return layer_name
 
 
-def _group_run(run: list) -> "OrderedDict[str, list[keras.layers.Layer]]":
+def _group_run(run: list) -> OrderedDict[str, list[keras.layers.Layer]]:
     """Group consecutive plain layers by naming scheme; leading layers form ``stem``, trailing ``head``."""
     raw: OrderedDict[str, list] = OrderedDict()
     for layer in run:
@@ -187,7 +187,7 @@ def _group_run(run: list) -> "OrderedDict[str, list[keras.layers.Layer]]":
     return out
 
 
-def blocks(model: keras.layers.Layer) -> "OrderedDict[str, list[keras.layers.Layer]]":
+def blocks(model: keras.layers.Layer) -> OrderedDict[str, list[keras.layers.Layer]]:
     """Group layers into blocks, in order; input layers are left out.
 
     Layers named by a known scheme (MobileNetV2 ``block_N``, EfficientNet ``blockNx``, ResNet
@@ -199,7 +199,7 @@ def blocks(model: keras.layers.Layer) -> "OrderedDict[str, list[keras.layers.Lay
     """
     out: OrderedDict[str, list] = OrderedDict()
 
-    def add(groups: "OrderedDict[str, list]", prefix: str | None = None) -> None:
+    def add(groups: OrderedDict[str, list], prefix: str | None = None) -> None:
         for name, members in groups.items():
             key = name if name not in out else f"{prefix or model.name}/{name}"
             while key in out:

@@ -71,6 +71,7 @@ def confusion_matrices(matrices, titles, class_names, size: float = 3.2):
         ax.set_yticks(range(len(class_names)), class_names)
         ax.set_xlabel("predicted")
         ax.set_ylabel("true")
+        ax.set_title(title)
 
 
 # -- lessons 01, 02, 04: predictions, filters, feature maps, learning curves, tables -------------
@@ -672,7 +673,7 @@ def channel_across_images(
     return _finish(fig)
 
 
-def layers_table(model, start: int = 0, stop: int | None = 10) -> "Table":
+def layers_table(model, start: int = 0, stop: int | None = 10) -> Table:
     """The layers ``model.layers[start:stop]`` with type, output shape and parameter counts."""
     from .freeze import param_counts
 

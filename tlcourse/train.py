@@ -452,7 +452,7 @@ def accuracy_vs_labels(
 class Stopwatch:
     """``with Stopwatch() as clock: ...`` then ``clock.seconds``: wall time of the block."""
 
-    def __enter__(self) -> "Stopwatch":
+    def __enter__(self) -> Stopwatch:
         import time
 
         self._start = time.perf_counter()

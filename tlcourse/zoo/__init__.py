@@ -30,7 +30,7 @@ _MIN_SIDE = {"InceptionV3": 75, "InceptionResNetV2": 75, "Xception": 71}
 
 
 class Loaded(NamedTuple):
-    model: "keras.Model"  # noqa: F821
+    model: keras.Model  # noqa: F821
     preprocess: Callable[[np.ndarray], np.ndarray]
 
 

@@ -18,7 +18,7 @@ better on ImageNet) and *edge* (small and fast, for phones and boards).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 BASIC, HIGHER_ACCURACY, EDGE = "basic", "higher accuracy", "edge"
 FAMILIES = (BASIC, HIGHER_ACCURACY, EDGE)

@@ -131,7 +131,7 @@ def _resolve(obj: Any) -> Any:
     return obj
 
 
-def load_state_dict(path: str | PathLike | BinaryIO) -> "collections.OrderedDict[str, np.ndarray]":
+def load_state_dict(path: str | PathLike | BinaryIO) -> collections.OrderedDict[str, np.ndarray]:
     """Return the tensors of a legacy ``.pth`` state dict as numpy arrays, in file order."""
     if hasattr(path, "read"):
         return _load(path)  # type: ignore[arg-type]
@@ -146,7 +146,7 @@ def load_state_dict(path: str | PathLike | BinaryIO) -> "collections.OrderedDict
         return _load(f)
 
 
-def _load(f: BinaryIO) -> "collections.OrderedDict[str, np.ndarray]":
+def _load(f: BinaryIO) -> collections.OrderedDict[str, np.ndarray]:
     def plain(what: str) -> Any:
         return RestrictedUnpickler(f).load()
 
@@ -173,6 +173,6 @@ def _load(f: BinaryIO) -> "collections.OrderedDict[str, np.ndarray]":
     return _resolve(obj)
 
 
-def loads_state_dict(data: bytes) -> "collections.OrderedDict[str, np.ndarray]":
+def loads_state_dict(data: bytes) -> collections.OrderedDict[str, np.ndarray]:
     """Like :func:`load_state_dict`, from bytes in memory."""
     return _load(io.BytesIO(data))
