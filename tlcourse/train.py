@@ -12,6 +12,7 @@ from typing import NamedTuple
 import keras
 import numpy as np
 
+from .progress import bar, epoch_bar
 from .zoo.preprocess import warn_if_unscaled
 
 
@@ -29,11 +30,9 @@ def extract_features(
     so the result is always (n_images, n_features). With ``pool=False`` the outputs are
     kept as they are (e.g. the feature maps of a lower part of a network, lesson 04).
     """
-    from tqdm.auto import tqdm
-
     chunks = []
     starts = range(0, len(images), batch_size)
-    for start in tqdm(starts, desc=f"features from {base.name}", unit="batch", disable=not progress, leave=False):
+    for start in bar(starts, desc=f"features from {base.name}", unit="batch", show=progress):
         batch = np.asarray(images[start : start + batch_size], np.float32)
         batch = preprocess(batch) if preprocess is not None else batch
         if start == 0 and preprocess is None:
@@ -329,23 +328,6 @@ def baseline_cnn(
     return compile_classifier(keras.Model(inputs, outputs, name=name), learning_rate)
 
 
-class _EpochBar(keras.callbacks.Callback):
-    """A tqdm bar that advances once per epoch and shows the latest metrics."""
-
-    def __init__(self, epochs: int, desc: str):
-        super().__init__()
-        from tqdm.auto import tqdm
-
-        self.bar = tqdm(total=epochs, desc=desc, unit="epoch", leave=False)
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.bar.set_postfix({k: f"{v:.3f}" for k, v in (logs or {}).items() if "acc" in k})
-        self.bar.update(1)
-
-    def on_train_end(self, logs=None):
-        self.bar.close()
-
-
 def repeats_for(n_examples: int, batch_size: int, epochs: int, min_steps: int = 0) -> int:
     """How many copies of a small training set one epoch must hold for ``min_steps`` updates in all.
 
@@ -390,7 +372,7 @@ def fit(
         copies = repeats_for(len(y), batch_size, epochs, min_steps)
         if copies > 1:
             x, y = np.concatenate([x] * copies), np.concatenate([y] * copies)
-    callbacks = [_EpochBar(epochs, desc or f"training {model.name}")] if progress else []
+    callbacks = [epoch_bar(epochs, desc or f"training {model.name}")] if progress else []
     return model.fit(
         x, y, validation_data=validation_data, epochs=initial_epoch + epochs, initial_epoch=initial_epoch,
         batch_size=batch_size, verbose=0, callbacks=callbacks,
@@ -437,10 +419,8 @@ def accuracy_vs_labels(
     whole CNN): the data is prepared once, only the training is repeated. Seeds are reset
     before each model, so the result does not depend on the order of ``sizes``.
     """
-    from tqdm.auto import tqdm
-
     scores = {}
-    for n in tqdm(sorted(sizes), desc=desc, leave=False, disable=not progress):
+    for n in bar(sorted(sizes), desc=desc, show=progress):
         keras.utils.set_random_seed(seed)
         idx = subset_per_class(y, n, seed)
         model = make_model()
