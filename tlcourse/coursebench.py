@@ -31,6 +31,8 @@ def run_notebook(path: str | Path, timeout: int = 900) -> dict:
     import nbformat
     from nbclient import NotebookClient
 
+    from .progress import bar
+
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
@@ -39,7 +41,8 @@ def run_notebook(path: str | Path, timeout: int = 900) -> dict:
     with client.setup_kernel():
         pid = getattr(getattr(client.km, "provisioner", None), "process", None)
         pid = getattr(pid, "pid", None)
-        for index, cell in enumerate(nb.cells):
+        cells = bar(list(enumerate(nb.cells)), desc=path.name, unit="cell", leave=True)
+        for index, cell in cells:
             client.execute_cell(cell, index)
         peak = _peak_mb(pid) if pid else None
     return {"lesson": path.name, "seconds": time.perf_counter() - start, "peak MB": peak}
@@ -68,7 +71,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     rows = []
     for path in paths:
-        print(f"running {path} ...", file=sys.stderr, flush=True)
         rows.append(run_notebook(path))
     text = table(rows)
     print(text)

@@ -273,13 +273,16 @@ def backbone(name: str = "MobileNetV2", canvas: int = 128, layer: str = "block_1
 
 
 def fit_detector(features: np.ndarray, targets: np.ndarray, epochs: int = 30, learning_rate: float = 1e-3,
-                 batch_size: int = 32, width: int = 64):
+                 batch_size: int = 32, width: int = 64, progress: bool = True):
     """Train :func:`grid_head` on cached backbone features; returns ``(head, history)``."""
     import keras
 
+    from .progress import epoch_bar
+
     head = grid_head(features.shape[1:], targets.shape[-1] - CLS, width)
     head.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=grid_loss)
-    history = head.fit(features, targets, epochs=epochs, batch_size=batch_size, verbose=0)
+    callbacks = [epoch_bar(epochs, "training the detector head")] if progress else []
+    history = head.fit(features, targets, epochs=epochs, batch_size=batch_size, verbose=0, callbacks=callbacks)
     return head, history
 
 
