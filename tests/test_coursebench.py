@@ -6,7 +6,8 @@ from tlcourse import coursebench
 
 def test_runs_a_notebook_and_reports(tmp_path):
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("import numpy as np\nx = np.ones(30_000_000, np.uint8)\nprint(x.sum())")]
+    nb.cells = [nbformat.v4.new_code_cell("import numpy as np\nx = np.ones(30_000_000, np.uint8)\nprint(x.sum())"),
+                nbformat.v4.new_code_cell("import time\ntime.sleep(5.5)  # slow, and no progress bar")]
     path = tmp_path / "01_tiny.ipynb"
     nbformat.write(nb, path)
     row = coursebench.run_notebook(path, timeout=120)
@@ -14,3 +15,5 @@ def test_runs_a_notebook_and_reports(tmp_path):
     assert row["peak MB"] is None or row["peak MB"] >= 30  # the kernel held a 30 MB array
     text = coursebench.table([row, {"lesson": "02_slow.ipynb", "seconds": 200.0, "peak MB": 100.0}])
     assert "| 01_tiny.ipynb |" in text and "| 02_slow.ipynb | 200 | 100 | NO |" in text
+    assert [c["cell"] for c in row["slow cells"]] == [1] and not row["slow cells"][0]["progress bar"]
+    assert "| 01_tiny.ipynb | 1 | " in text and "| NO | `import time` |" in text

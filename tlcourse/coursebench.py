@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 
 LESSON_SECONDS, COURSE_SECONDS, LESSON_MB = 120, 600, 1800
+SLOW_CELL_SECONDS = 5  # a cell that runs longer should show a progress bar (tlcourse.progress)
+WIDGET = "application/vnd.jupyter.widget-view+json"
 
 
 def _peak_mb(pid: int) -> float | None:
@@ -42,10 +44,17 @@ def run_notebook(path: str | Path, timeout: int = 900) -> dict:
         pid = getattr(getattr(client.km, "provisioner", None), "process", None)
         pid = getattr(pid, "pid", None)
         cells = bar(list(enumerate(nb.cells)), desc=path.name, unit="cell", leave=True)
+        slow = []
         for index, cell in cells:
+            began = time.perf_counter()
             client.execute_cell(cell, index)
+            took = time.perf_counter() - began
+            if cell.cell_type == "code" and took > SLOW_CELL_SECONDS:
+                shows_bar = any(WIDGET in out.get("data", {}) for out in cell.outputs)
+                slow.append({"cell": index, "seconds": took, "progress bar": shows_bar,
+                             "code": cell.source.splitlines()[0] if cell.source else ""})
         peak = _peak_mb(pid) if pid else None
-    return {"lesson": path.name, "seconds": time.perf_counter() - start, "peak MB": peak}
+    return {"lesson": path.name, "seconds": time.perf_counter() - start, "peak MB": peak, "slow cells": slow}
 
 
 def table(rows: list[dict]) -> str:
@@ -57,6 +66,12 @@ def table(rows: list[dict]) -> str:
         lines.append(f"| {r['lesson']} | {r['seconds']:.0f} | {peak} | {'yes' if ok else 'NO'} |")
     total = sum(r["seconds"] for r in rows)
     lines.append(f"| **all** | **{total:.0f}** | | {'yes' if total <= COURSE_SECONDS else 'NO'} |")
+    slow = [(r["lesson"], c) for r in rows for c in r.get("slow cells", [])]
+    if slow:
+        lines += ["", f"Cells over {SLOW_CELL_SECONDS} s (each should show a progress bar):", "",
+                  "| lesson | cell | time (s) | progress bar | first line |", "|---|---|---|---|---|"]
+        lines += [f"| {lesson} | {c['cell']} | {c['seconds']:.0f} | {'yes' if c['progress bar'] else 'NO'} | "
+                  f"`{c['code'][:60]}` |" for lesson, c in slow]
     return "\n".join(lines)
 
 
