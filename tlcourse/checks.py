@@ -1139,18 +1139,17 @@ def frozen_batchnorm(answer, n_blocks: int = 3) -> Feedback:
         return wrong(f"{partly[0]} is cut in the middle: some of its layers train, others not. "
                      "unfreeze_top counts layers by default; pass count='blocks'")
     if not training:
-        return wrong(f"only BatchNormalization layers train: unfreeze the top {n_blocks} blocks first "
-                     f"(freeze.unfreeze_top(base, {n_blocks}, count='blocks')), then freeze BatchNorm")
+        return wrong(f"only BatchNormalization layers train: unfreeze the top {n_blocks} blocks first, then "
+                     "freeze BatchNorm (section 6)")
     same = [m for m in range(1, len(groups) + 1) if set(training) == {i for i in weighted if i >= len(groups) - m}]
     if not same:
         names = [groups[i][0] for i in training]
         return wrong(f"the blocks that train ({', '.join(names[:4])}{', ...' if len(names) > 4 else ''}) are not the "
-                     f"top {n_blocks}: freeze.unfreeze_top(base, {n_blocks}, count='blocks') picks them")
+                     f"top {n_blocks} blocks of the base: some of them, or some of their layers, are still frozen")
     if n_blocks not in same:
         told = ("only the top block trains" if same == [1] else f"the top {same[0]} blocks train" if len(same) == 1
                 else f"the top {same[0]} to {same[-1]} blocks train (blocks without weights add nothing)")
-        return wrong(f"{told}; the exercise asks for the top {n_blocks}: "
-                     f"freeze.unfreeze_top(base, {n_blocks}, count='blocks')")
+        return wrong(f"{told}; the exercise asks for the top {n_blocks} (count='blocks' counts whole blocks)")
     trainable_bn = [layer.name for layer in bn if layer.trainable]
     if trainable_bn:
         return wrong(f"{len(trainable_bn)} BatchNormalization layers are trainable (e.g. {trainable_bn[0]}): freeze "
