@@ -54,7 +54,7 @@ notebooks: $(STAMP)
 	$(BIN)/python -m tlcourse.notebooks
 
 execute: setup notebooks
-	$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=600 lessons/[0-9]*.ipynb lessons/solutions/*.ipynb
+	$(BIN)/python -m tlcourse.coursebench --write --output lesson-budget.md lessons/[0-9]*.ipynb lessons/solutions/*.ipynb
 
 bench: setup
 	$(BIN)/python -m tlcourse.coursebench --output lesson-budget.md

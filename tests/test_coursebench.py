@@ -10,8 +10,9 @@ def test_runs_a_notebook_and_reports(tmp_path):
                 nbformat.v4.new_code_cell("import time\ntime.sleep(5.5)  # slow, and no progress bar")]
     path = tmp_path / "01_tiny.ipynb"
     nbformat.write(nb, path)
-    row = coursebench.run_notebook(path, timeout=120)
+    row = coursebench.run_notebook(path, timeout=120, write=True)
     assert row["lesson"] == "01_tiny.ipynb" and row["seconds"] > 0
+    assert nbformat.read(path, as_version=4).cells[0].outputs[0]["text"] == "30000000\n"  # written in place
     assert row["peak MB"] is None or row["peak MB"] >= 30  # the kernel held a 30 MB array
     text = coursebench.table([row, {"lesson": "02_slow.ipynb", "seconds": 200.0, "peak MB": 100.0}])
     assert "| 01_tiny.ipynb |" in text and "| 02_slow.ipynb | 200 | 100 | NO |" in text

@@ -28,8 +28,12 @@ def _peak_mb(pid: int) -> float | None:
     return None
 
 
-def run_notebook(path: str | Path, timeout: int = 900) -> dict:
-    """Execute a notebook in a fresh kernel; return its wall time (s) and the kernel's peak memory (MB)."""
+def run_notebook(path: str | Path, timeout: int = 900, write: bool = False) -> dict:
+    """Execute a notebook in a fresh kernel; return its wall time (s) and the kernel's peak memory (MB).
+
+    With ``write``, the executed notebook (outputs and widget state) replaces the file, as
+    ``jupyter nbconvert --execute --inplace`` would: ``make execute`` refreshes the lessons this way.
+    """
     import nbformat
     from nbclient import NotebookClient
 
@@ -54,7 +58,12 @@ def run_notebook(path: str | Path, timeout: int = 900) -> dict:
                 slow.append({"cell": index, "seconds": took, "progress bar": shows_bar,
                              "code": cell.source.splitlines()[0] if cell.source else ""})
         peak = _peak_mb(pid) if pid else None
-    return {"lesson": path.name, "seconds": time.perf_counter() - start, "peak MB": peak, "slow cells": slow}
+        if write:
+            client.set_widgets_metadata()
+    seconds = time.perf_counter() - start
+    if write:
+        nbformat.write(nb, path)
+    return {"lesson": path.name, "seconds": seconds, "peak MB": peak, "slow cells": slow}
 
 
 def table(rows: list[dict]) -> str:
@@ -79,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tlcourse.coursebench", description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", help="notebooks to run (default: lessons/[0-9]*.ipynb)")
     parser.add_argument("--output", help="also write the table to this Markdown file")
+    parser.add_argument("--write", action="store_true", help="save each executed notebook in place (make execute)")
     args = parser.parse_args(argv)
     paths = [Path(p) for p in args.notebooks] or sorted(Path("lessons").glob("[0-9]*.ipynb"))
     if not paths:
@@ -86,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     rows = []
     for path in paths:
-        rows.append(run_notebook(path))
+        rows.append(run_notebook(path, write=args.write))
     text = table(rows)
     print(text)
     if args.output:
