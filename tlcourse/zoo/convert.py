@@ -22,7 +22,8 @@ from TensorFlow, whose "same" padding Keras reproduces exactly.)
 
 Converted weights are stored as ``.npz`` (layer name -> arrays) in
 ``$TLCOURSE_HOME/weights``, keyed by the checksum of the source file, so they are
-converted once and any input size or ``include_top`` setting can load them.
+converted once and any input size or ``include_top`` setting can load them. A read-only
+``$TLCOURSE_HOME`` (a shared cache) is only read; see :func:`converted_path`.
 """
 from __future__ import annotations
 
@@ -184,12 +185,64 @@ def load_weights(path: Path) -> LayerWeights:
     return out
 
 
-def converted_path(model_name: str, download: bool = True) -> Path:
-    """Path of the converted ``.npz`` for ``model_name``, converting (once) if needed."""
+def _npz_name(model_name: str, digest: str) -> str:
+    return f"{model_name}-{digest[:16]}.npz"
+
+
+def _any_converted(folder: Path, model_name: str) -> Path | None:
+    """The newest finished ``<model>-<digest>.npz`` in ``folder`` (for when the source file is not here)."""
+    pattern = re.compile(re.escape(model_name) + r"-[0-9a-f]{16}\.npz")
+    found = [p for p in folder.glob(f"{model_name}-*.npz") if pattern.fullmatch(p.name)] if folder.is_dir() else []
+    return max(found, key=lambda p: p.stat().st_mtime) if found else None
+
+
+def find_converted(model_name: str, fallback: bool = True) -> Path | None:
+    """The converted ``.npz`` that :func:`converted_path` would use, or None; converts, downloads, writes nothing.
+
+    With the source ``.pth`` on this machine, the file is the one keyed by its checksum. Without it (a
+    student image without the weight wheels), any converted file for ``model_name`` will do: a shared
+    cache then works on its own. ``fallback`` also looks in the user's own cache when ``$TLCOURSE_HOME``
+    is read-only (:func:`sources.fallback_homes`).
+    """
+    homes = [sources.tlcourse_home(), *(sources.fallback_homes() if fallback else [])]
+    try:
+        pth = sources.find_source(model_name, download=False)
+    except sources.MissingWeightsError:
+        pth = None
+    if pth is not None:
+        name = _npz_name(model_name, sha256(pth))
+        return next((home / "weights" / name for home in homes if (home / "weights" / name).is_file()), None)
+    return next((p for home in homes if (p := _any_converted(home / "weights", model_name))), None)
+
+
+def converted_path(model_name: str, download: bool = True, fallback: bool = True) -> Path:
+    """Path of the converted ``.npz`` for ``model_name``, converting (once) if needed.
+
+    Converted files already in ``$TLCOURSE_HOME`` are only read, so a read-only shared cache works. When
+    one is missing and ``$TLCOURSE_HOME`` is read-only, the conversion goes to the user's own cache with a
+    :class:`~tlcourse.zoo.sources.SharedCacheWarning` (``fallback=False``, for provisioning: raise instead).
+    """
+    found = find_converted(model_name, fallback)
+    if found is not None:
+        return found
     pth = sources.find_source(model_name, download=download)
-    digest = sha256(pth)[:16]
-    path = sources.tlcourse_home() / "weights" / f"{model_name}-{digest}.npz"
-    if not path.is_file():
+    home = sources.write_home() if fallback else sources.tlcourse_home()
+    if home != sources.tlcourse_home():
+        sources.warn_fallback(f"{model_name}'s converted weights", home)
+    path = home / "weights" / _npz_name(model_name, sha256(pth))
+    try:
+        save_weights(convert(model_name, pth), path)
+    except OSError as err:
+        if not sources.is_write_refused(err):
+            raise
+        if not fallback or home == sources.user_home():
+            raise PermissionError(
+                f"cannot write the converted weights of {model_name} to {path.parent} ({err}). Run "
+                f"`{sources.PROVISION_COMMAND}` as a user who may write to TLCOURSE_HOME={sources.tlcourse_home()}, "
+                "or set TLCOURSE_HOME to a folder you can write to."
+            ) from err
+        sources.warn_fallback(f"{model_name}'s converted weights", sources.user_home())
+        path = sources.user_home() / "weights" / path.name
         save_weights(convert(model_name, pth), path)
     return path
 
