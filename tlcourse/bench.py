@@ -236,9 +236,12 @@ class TFLiteModel:
             y = (y.astype(np.float32) - zero) * scale
         return y
 
-    def predict(self, x: np.ndarray) -> np.ndarray:
+    def predict(self, x: np.ndarray, progress: bool = True) -> np.ndarray:
         """Outputs for a batch of (preprocessed) inputs, one image at a time (as on a phone)."""
-        return np.stack([self._one(np.asarray(xi, np.float32)) for xi in x])
+        from .progress import bar
+
+        images = bar(x, desc="TFLite, one image at a time", unit="image", show=progress and len(x) >= 100)
+        return np.stack([self._one(np.asarray(xi, np.float32)) for xi in images])
 
     def latency(self, repeats: int = 20, warmup: int = 3) -> Timing:
         """Median time for one image."""

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .progress import bar as progress_bar
+
 CATS_VS_DOGS_URL = "https://storage.googleapis.com/mledu-datasets/cats_and_dogs_filtered.zip"
 #: Where keras.datasets.fashion_mnist downloads the four files from.
 FASHION_MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
@@ -173,7 +175,8 @@ def load_images(files: list[str], image_size: tuple[int, int]) -> tuple[np.ndarr
     out = np.empty((len(files), height, width, 3), np.uint8)
     ok: list[int] = []
     bad: list[str] = []
-    for i, f in enumerate(files):
+    # a bar only when decoding takes a while (a few hundred photos or more)
+    for i, f in enumerate(progress_bar(files, desc="decoding photos", unit="photo", show=len(files) >= 500)):
         try:
             with Image.open(f) as img:
                 out[len(ok)] = np.asarray(img.convert("RGB").resize((width, height), Image.BILINEAR))

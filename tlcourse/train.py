@@ -83,10 +83,12 @@ def fit_head(
     batch_size: int = 32,
     class_weight: dict[int, float] | None = None,
     verbose: int = 0,
+    progress: bool = False,
 ) -> tuple[keras.Model, keras.callbacks.History]:
     """Train :func:`classifier_head` on cached features; returns ``(head, history)``.
 
     ``class_weight`` ({class index: weight}) scales each example's loss by its class's weight.
+    ``progress`` shows a bar over the epochs (worth it from a few thousand examples on).
     """
     n_classes = int(max(train_labels.max(), (val_labels.max() if val_labels is not None else 0))) + 1
     head = compile_classifier(classifier_head(train_features.shape[1], n_classes, hidden, dropout), learning_rate)
@@ -94,6 +96,7 @@ def fit_head(
     history = head.fit(
         train_features, train_labels, validation_data=validation, epochs=epochs, batch_size=batch_size,
         class_weight=class_weight, verbose=verbose,
+        callbacks=[epoch_bar(epochs, "training the head")] if progress else [],
     )
     return head, history
 
@@ -595,6 +598,7 @@ def fit_timed(
     learning_rate: float = 1e-3,
     seed: int = 0,
     restore: bool = True,
+    progress: bool = True,
 ) -> dict:
     """Compile ``model`` as it is frozen now, train it for ``epochs`` and time each epoch.
 
@@ -613,7 +617,8 @@ def fit_timed(
     keras.utils.set_random_seed(seed)
     compile_classifier(model, learning_rate)
     timer = EpochTimer()
-    history = model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0, callbacks=[timer])
+    bars = [epoch_bar(epochs, f"training ({param_counts(model).trainable:,} trainable)")] if progress else []
+    history = model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0, callbacks=[timer, *bars])
     result = {
         "trainable": param_counts(model).trainable,
         "first_epoch_s": timer.seconds[0],
