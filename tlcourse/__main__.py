@@ -14,10 +14,6 @@ import time
 from pathlib import Path
 
 
-def _size(folder: Path) -> int:
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else 0
-
-
 def _share(folders: list[Path], parents: list[Path]) -> int:
     """Make what this user owns readable by everyone: ``folders`` and all inside (a+r, a+x on folders), and
     the ``parents`` themselves (a+rx, not what else they hold). Returns how many modes changed."""
@@ -64,10 +60,10 @@ def provision(args) -> int:
     shared = _share(folders, parents)
 
     print(f"\nProvisioned in {time.perf_counter() - start:.0f} s:")
-    print(f"  weights  {home}  ({len(weights)} models, {_size(home / 'weights') / 1e6:.0f} MB in weights/)")
+    print(f"  weights  {home}  ({len(weights)} models, {data.folder_size(home / 'weights') / 1e6:.0f} MB in weights/)")
     if data_target is not None:
         for name in data.DATASETS:
-            print(f"  data     {data_target / name}  ({_size(data_target / name) / 1e6:.0f} MB)")
+            print(f"  data     {data_target / name}  ({data.folder_size(data_target / name) / 1e6:.0f} MB)")
     if shared:
         print(f"  made {shared} files and folders readable by every user (a+rX)")
     for folder in parents:

@@ -67,9 +67,10 @@ def size_on_disk(model) -> int:
         return path.stat().st_size
 
 
-def _rss_mb(field: str) -> float | None:
+def proc_status_mb(field: str, pid: int | str = "self") -> float | None:
+    """A memory field of /proc/PID/status (``VmRSS``, ``VmHWM``: the peak) in MB; None off Linux."""
     try:
-        for line in Path("/proc/self/status").read_text().splitlines():
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     except OSError:
@@ -88,9 +89,9 @@ def peak_memory_mb(fn: Callable[[], object]) -> tuple[object, float | None]:
             f.write("5")
     except OSError:
         return fn(), None
-    before = _rss_mb("VmRSS")
+    before = proc_status_mb("VmRSS")
     result = fn()
-    peak = _rss_mb("VmHWM")
+    peak = proc_status_mb("VmHWM")
     return result, (None if before is None or peak is None else max(peak - before, 0.0))
 
 

@@ -17,17 +17,6 @@ SLOW_CELL_SECONDS = 5  # a cell that runs longer should show a progress bar (tlc
 WIDGET = "application/vnd.jupyter.widget-view+json"
 
 
-def _peak_mb(pid: int) -> float | None:
-    """The process's peak resident memory (VmHWM) in MB; Linux only."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
-
-
 def run_notebook(path: str | Path, timeout: int = 900, write: bool = False) -> dict:
     """Execute a notebook in a fresh kernel; return its wall time (s) and the kernel's peak memory (MB).
 
@@ -37,6 +26,7 @@ def run_notebook(path: str | Path, timeout: int = 900, write: bool = False) -> d
     import nbformat
     from nbclient import NotebookClient
 
+    from .bench import proc_status_mb
     from .progress import bar
 
     path = Path(path)
@@ -57,7 +47,7 @@ def run_notebook(path: str | Path, timeout: int = 900, write: bool = False) -> d
                 shows_bar = any(WIDGET in out.get("data", {}) for out in cell.outputs)
                 slow.append({"cell": index, "seconds": took, "progress bar": shows_bar,
                              "code": cell.source.splitlines()[0] if cell.source else ""})
-        peak = _peak_mb(pid) if pid else None
+        peak = proc_status_mb("VmHWM", pid) if pid else None  # the kernel's peak
         if write:
             client.set_widgets_metadata()
     seconds = time.perf_counter() - start

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .progress import bar as progress_bar
+from .progress import bar
 
 CATS_VS_DOGS_URL = "https://storage.googleapis.com/mledu-datasets/cats_and_dogs_filtered.zip"
 #: Where keras.datasets.fashion_mnist downloads the four files from.
@@ -176,7 +176,7 @@ def load_images(files: list[str], image_size: tuple[int, int]) -> tuple[np.ndarr
     ok: list[int] = []
     bad: list[str] = []
     # a bar only when decoding takes a while (a few hundred photos or more)
-    for i, f in enumerate(progress_bar(files, desc="decoding photos", unit="photo", show=len(files) >= 500)):
+    for i, f in enumerate(bar(files, desc="decoding photos", unit="photo", show=len(files) >= 500)):
         try:
             with Image.open(f) as img:
                 out[len(ok)] = np.asarray(img.convert("RGB").resize((width, height), Image.BILINEAR))
@@ -323,15 +323,15 @@ def _local_copies(name: str, source: Path | None) -> list[Path]:
     return found
 
 
-def _size(folder: Path) -> int:
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+def folder_size(folder: Path) -> int:
+    """Bytes of all files under ``folder`` (0 if it does not exist)."""
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else 0
 
 
 def _copy_tree(source: Path, target: Path, desc: str) -> None:
     """Copy the files of ``source`` into ``target``, skipping those already there; each file appears whole."""
     import shutil
 
-    from tlcourse.progress import bar
 
     files = [p for p in sorted(source.rglob("*")) if p.is_file() and not p.name.endswith(".part")]
     for f in bar(files, desc=desc, unit="file"):
@@ -347,7 +347,6 @@ def download_file(url: str, target: Path, desc: str = "") -> Path:
     """Fetch ``url`` into ``target`` with a progress bar in bytes; the file appears only when complete."""
     import urllib.request
 
-    from tlcourse.progress import bar
 
     target.parent.mkdir(parents=True, exist_ok=True)
     part = Path(str(target) + ".part")
@@ -370,7 +369,6 @@ def _download_cats(target: Path) -> None:
     import shutil
     import zipfile
 
-    from tlcourse.progress import bar
 
     archive = download_file(CATS_VS_DOGS_URL, target / "cats_and_dogs_filtered.zip")
     try:
@@ -436,7 +434,7 @@ def provision(source: str | os.PathLike | None = None, download: bool = True, ve
                                         "check the free disk space and run the command again.")
         done[name] = dest
         if verbose:
-            print(f"{name:<24} {how:<24} {dest}  ({_size(dest) / 1e6:.1f} MB, {time.perf_counter() - start:.1f} s)")
+            print(f"{name:<24} {how:<24} {dest}  ({folder_size(dest) / 1e6:.1f} MB, {time.perf_counter() - start:.1f} s)")
     return done
 
 
@@ -446,7 +444,6 @@ def check(decode: bool = True) -> list[tuple[str, bool, str]]:
     When ``$TLCOURSE_DATA`` is set, both data sets must be in it (a copy in this user's Keras cache
     would not help the others). ``decode`` reads every photo's header and every Fashion-MNIST file.
     """
-    from tlcourse.progress import bar
 
     out = []
     for name in DATASETS:
@@ -481,16 +478,16 @@ def check(decode: bool = True) -> list[tuple[str, bool, str]]:
             continue
         if decode:
             try:
-                _verify(name, folder, files, bar)
+                _verify(name, folder, files)
             except Exception as err:
                 out.append((name, False, f"{folder}: {err}"))
                 continue
             detail += ", all readable"
-        out.append((name, True, f"{folder}, {detail}, {_size(folder) / 1e6:.1f} MB"))
+        out.append((name, True, f"{folder}, {detail}, {folder_size(folder) / 1e6:.1f} MB"))
     return out
 
 
-def _verify(name: str, folder: Path, files: list[Path], bar) -> None:
+def _verify(name: str, folder: Path, files: list[Path]) -> None:
     if name == "fashion-mnist":
         for split, (images, labels) in FASHION_FILES.items():
             n = FASHION_COUNTS[split]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import re
 import sys
 from pathlib import Path
 
@@ -67,9 +68,16 @@ def validate(nb, name: str) -> None:
                 raise SourceError(f"{where}: the student's cell should leave `...` for the answer")
 
 
-def _title(nb) -> str:
-    first = nb.cells[0].source.splitlines()[0] if nb.cells and nb.cells[0].source else "Lesson"
-    return first.lstrip("#").strip()
+def notebook_title(nb) -> str | None:
+    """The text of the notebook's first ``# `` heading (level 1) in a markdown cell, or None."""
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for line in cell.source.splitlines():
+            match = re.match(r"#\s+(.+?)\s*#*\s*$", line)
+            if match:
+                return match.group(1)
+    return None
 
 
 def student_version(nb, name: str = "source") -> nbformat.NotebookNode:
@@ -88,9 +96,10 @@ def solution_version(nb, name: str = "source") -> nbformat.NotebookNode:
     before = [c for c in out.cells[:start] if tags(c) & {SETUP, SOLUTION}]
     after = [c for c in out.cells[start:] if EXERCISE not in tags(c)]
     title = nbformat.v4.new_markdown_cell(
-        f"# {_title(nb)}: solutions\n\n"
-        "First the setup the exercises need, then each exercise with a worked answer and the course's check "
-        "accepting it. Try the exercises in the lesson before you read on.\n\n"
+        f"# {notebook_title(nb) or 'Lesson'}: solutions\n\n"
+        "**Objectives.** After trying the lesson's exercises yourself, compare each of your answers with a worked "
+        "one, read why it is right, and see the course's check accept it.\n\n"
+        "First the setup the exercises need, then each exercise with its worked answer.\n\n"
         f"*Generated from `course/{name}` by `make notebooks`: edit the source, not this file.*"
     )
     title.id = "solutions-title"
@@ -110,9 +119,8 @@ def _keep_outputs(new, old) -> None:
         if cell.cell_type == "code" and was is not None and was.cell_type == "code" and was.source == cell.source:
             cell.outputs = was.outputs
             cell.execution_count = was.execution_count
-    for key in ("widgets",):
-        if key in old.metadata:
-            new.metadata[key] = old.metadata[key]
+    if "widgets" in old.metadata:
+        new.metadata["widgets"] = old.metadata["widgets"]
 
 
 def targets(root: Path = ROOT) -> list[tuple[Path, Path, Path]]:

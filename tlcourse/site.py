@@ -28,6 +28,8 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from .notebooks import notebook_title
+
 COURSE_TITLE = "Transfer learning with pretrained CNNs"
 LESSON_GLOB = "[0-9][0-9]_*.ipynb"
 SOLUTION_GLOB = "*_solutions.ipynb"
@@ -96,18 +98,6 @@ def find_lessons_dir(start: Path | None = None) -> Path:
         if folder.is_dir():
             return folder
     return candidates[0]
-
-
-def notebook_title(nb: Any) -> str | None:
-    """The text of the notebook's first ``# `` heading (level 1) in a markdown cell, or None."""
-    for cell in nb.cells:
-        if cell.cell_type != "markdown":
-            continue
-        for line in cell.source.splitlines():
-            match = re.match(r"#\s+(.+?)\s*#*\s*$", line)
-            if match:
-                return match.group(1)
-    return None
 
 
 def objectives(nb: Any) -> str | None:
