@@ -4,7 +4,9 @@ The test starts JupyterLab on 127.0.0.1, opens lesson 03 (a copy with its output
 that everything in the page comes from this run), runs the lesson's panel cells (tagged
 ``freeze-panel-demo``), ticks a block's checkbox, moves the slider with the keyboard, and checks
 that the readout in the page shows the counts ``model.summary()`` gives for the same choice.
-A screenshot is saved in ``test-artifacts/browser/``.
+A screenshot is saved in ``test-artifacts/browser/``. A second test loses the page's first run request
+on purpose and checks that the recovery in ``_run_cell`` (reload the page, run the cell again) works;
+a failure quotes the server's kernels, the status bar, JupyterLab's log and the browser console.
 
 It needs Debian's ``chromium`` at /usr/bin/chromium (or ``$TLCOURSE_CHROMIUM``) and the
 ``playwright`` Python package; it never downloads a browser. Without them it is skipped, with
@@ -141,17 +143,31 @@ def _stop(server: subprocess.Popen, url: str, token: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def page():
-    """A page of headless Debian Chromium (no browser download), closed afterwards."""
+def browser():
+    """Headless Debian Chromium (no browser download), closed afterwards."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         try:
-            context = browser.new_context(viewport={"width": 1400, "height": 1000})
-            yield context.new_page()
+            yield browser
         finally:
             browser.close()
+
+
+def _new_page(browser):
+    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    page.console_lines = []  # the browser's console, quoted when the test fails
+    page.on("console", lambda message: page.console_lines.append(f"{message.type}: {message.text}"))
+    page.on("dialog", lambda dialog: dialog.accept())  # "leave the page?" when it is reloaded
+    return page
+
+
+@pytest.fixture(scope="module")
+def page(browser):
+    page = _new_page(browser)
+    yield page
+    page.context.close()
 
 
 def _expected_counts() -> dict[str, tuple[int, int]]:
@@ -180,19 +196,80 @@ def _expected_counts() -> dict[str, tuple[int, int]]:
     return expected
 
 
-def _run_cell(page, index: int, timeout_s: float = 60) -> None:
-    cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
-    cell.locator(".jp-InputPrompt").click()  # select the cell (command mode)
-    page.locator('.jp-NotebookPanel-toolbar [data-command="notebook:run-cell-and-select-next"]').click()
-    prompt = cell.locator(".jp-InputPrompt")
+def _kernels(url: str, token: str) -> list[dict]:
+    """The server's view of its kernels: execution_state ('idle', 'busy', 'dead'...) and connections."""
+    with urllib.request.urlopen(f"{url}/api/kernels?token={token}", timeout=10) as reply:
+        return json.load(reply)
+
+
+def _diagnosis(page, url: str, token: str) -> str:
+    """What the server, the page and the browser said: appended to a failure's message for CI's log."""
+    try:
+        kernels = json.dumps(_kernels(url, token))
+    except OSError as error:
+        kernels = f"(no answer: {error})"
+    status = page.locator("#jp-main-statusbar")
+    log = (ARTIFACTS / "jupyterlab.log").read_text(errors="replace").splitlines()
+    return "\n".join([
+        f"kernels on the server: {kernels}",
+        f"status bar: {' '.join(status.inner_text().split()) if status.count() else '(none)'}",
+        "last lines of jupyterlab.log:", *log[-15:],
+        "last lines of the browser console:", *page.console_lines[-15:],
+    ])
+
+
+def _wait_for_kernel(page, url: str, token: str, timeout_s: float = 120) -> None:
+    """Wait until the notebook's kernel is idle on the server, connected to the page, and the page says so."""
     deadline = time.monotonic() + timeout_s
+    indicator = page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
+    while True:
+        kernels = _kernels(url, token)
+        if (len(kernels) == 1 and kernels[0]["execution_state"] == "idle" and kernels[0]["connections"] >= 1
+                and indicator.count() == 1):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the kernel was not ready within {timeout_s:.0f} s\n{_diagnosis(page, url, token)}")
+        page.wait_for_timeout(500)
+
+
+def _run_cell(page, lab, index: int, timeout_s: float = 60) -> bool:
+    """Run one cell with the toolbar's run button and wait for its execution count.
+
+    JupyterLab can lose an execution request sent just as the kernel's websocket (re)connects: the cell
+    then shows [*] forever while the server reports an idle kernel. A person would reload the page; so
+    does this, once, then runs the cell again. A kernel that is really busy is waited for, up to timeout_s.
+    Returns whether the page had to be reloaded.
+    """
+    url, token = lab
+    cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
+    prompt = cell.locator(".jp-InputPrompt")
+    deadline, reloaded, idle_polls = time.monotonic() + timeout_s, False, 0
+    prompt.click()  # select the cell (command mode)
+    page.locator('.jp-NotebookPanel-toolbar [data-command="notebook:run-cell-and-select-next"]').click()
+    started = time.monotonic()
     while not re.fullmatch(r"\[\d+\]:", prompt.inner_text().strip()):
         if time.monotonic() > deadline:
-            raise AssertionError(f"cell {index} did not finish within {timeout_s} s")
+            raise AssertionError(f"cell {index} did not finish within {timeout_s} s "
+                                 f"(prompt {prompt.inner_text().strip()!r})\n{_diagnosis(page, url, token)}")
         page.wait_for_timeout(250)
+        if reloaded or time.monotonic() - started < 10:
+            continue
+        kernels = _kernels(url, token)
+        idle_polls = idle_polls + 1 if kernels and all(k["execution_state"] == "idle" for k in kernels) else 0
+        if idle_polls >= 20:  # 5 s of an idle kernel while the page still waits: the request was lost
+            print(f"cell {index}: the page waited on an idle kernel; reloading the page and running it again")
+            reloaded = True
+            page.reload()
+            page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=90_000)
+            _wait_for_kernel(page, url, token)
+            cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
+            prompt = cell.locator(".jp-InputPrompt")
+            prompt.click()
+            page.locator('.jp-NotebookPanel-toolbar [data-command="notebook:run-cell-and-select-next"]').click()
     errors = cell.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
     text = " ".join(errors.all_inner_texts())
     assert "Traceback" not in text and "Error" not in text, f"cell {index} failed: {text[:2000]}"
+    return reloaded
 
 
 def _readout_shows(page, counts: tuple[int, int], timeout_s: float = 30) -> str:
@@ -222,10 +299,10 @@ def _drive(lab, page):
     expected = _expected_counts()
     page.goto(f"{url}/lab/tree/{copy.relative_to(ROOT).as_posix()}?token={token}")
     page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=90_000)
-    page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').wait_for(timeout=90_000)
+    _wait_for_kernel(page, url, token)
     for n, index in enumerate(demo_cells):
         # the first cell imports TensorFlow: on a fresh venv with a cold disk cache that alone can take a minute
-        _run_cell(page, index, timeout_s=180 if n == 0 else 60)
+        _run_cell(page, lab, index, timeout_s=180 if n == 0 else 60)
 
     panel = page.locator(".tlc-freeze-panel")
     panel.wait_for(timeout=30_000)
@@ -255,3 +332,38 @@ def _drive(lab, page):
     panel.screenshot(path=str(ARTIFACTS / "freeze_panel.png"))
     page.screenshot(path=str(ARTIFACTS / "jupyterlab.png"))
     print(f"browser test: {time.monotonic() - started:.1f} s in the page; screenshots in {ARTIFACTS}")
+
+
+# Installed before the page's scripts run: the first execute_request the page sends over a websocket is
+# dropped, as if the connection had hiccuped (sessionStorage survives the reload, so only one is lost).
+DROP_FIRST_EXECUTE_REQUEST = """
+(() => {
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    const bytes = typeof data === "string" ? null : new Uint8Array(data instanceof ArrayBuffer ? data : data.buffer);
+    const text = bytes ? new TextDecoder().decode(bytes) : data;
+    if (text.includes("execute_request") && !sessionStorage.getItem("tlc-dropped")) {
+      sessionStorage.setItem("tlc-dropped", "1");
+      console.log("tlc: dropped an execute_request");
+      return;
+    }
+    return send.call(this, data);
+  };
+})();
+"""
+
+
+def test_a_lost_run_request_is_sent_again(lab, browser):
+    """The recovery in _run_cell works: with the page's first run request lost, the cell still runs."""
+    url, token = lab
+    page = _new_page(browser)
+    try:
+        page.add_init_script(DROP_FIRST_EXECUTE_REQUEST)
+        copy, demo_cells = _lesson_copy()
+        page.goto(f"{url}/lab/tree/{copy.relative_to(ROOT).as_posix()}?token={token}")
+        page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=90_000)
+        _wait_for_kernel(page, url, token)
+        assert _run_cell(page, lab, demo_cells[0], timeout_s=180), "the request was not lost: nothing was tested"
+        assert "log: tlc: dropped an execute_request" in page.console_lines
+    finally:
+        page.context.close()
