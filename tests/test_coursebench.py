@@ -18,3 +18,13 @@ def test_runs_a_notebook_and_reports(tmp_path):
     assert "| 01_tiny.ipynb |" in text and "| 02_slow.ipynb | 200 | 100 | NO |" in text
     assert [c["cell"] for c in row["slow cells"]] == [1] and not row["slow cells"][0]["progress bar"]
     assert "| 01_tiny.ipynb | 1 | " in text and "| NO | `import time` |" in text
+
+
+def test_course_total_counts_lessons_not_solutions():
+    rows = [{"lesson": "01_a.ipynb", "seconds": 300.0, "peak MB": 900.0},
+            {"lesson": "02_b.ipynb", "seconds": 250.0, "peak MB": 900.0},
+            {"lesson": "02_b_solutions.ipynb", "seconds": 100.0, "peak MB": 700.0}]
+    text = coursebench.table(rows)
+    assert "| **all 2 lessons** | **550** | | yes (<= 600 s) |" in text
+    assert "| all 1 solutions | 100 | | (outside the course budget) |" in text
+    assert "| **all 2 lessons** | **650** | | NO" in coursebench.table([{**rows[0], "seconds": 400.0}, rows[1]])
