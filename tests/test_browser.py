@@ -209,10 +209,12 @@ def _diagnosis(page, url: str, token: str) -> str:
     except OSError as error:
         kernels = f"(no answer: {error})"
     status = page.locator("#jp-main-statusbar")
+    dialogs = " | ".join(" ".join(text.split()) for text in page.locator(".jp-Dialog").all_inner_texts())
     log = (ARTIFACTS / "jupyterlab.log").read_text(errors="replace").splitlines()
     return "\n".join([
         f"kernels on the server: {kernels}",
         f"status bar: {' '.join(status.inner_text().split()) if status.count() else '(none)'}",
+        f"dialogs open: {dialogs or '(none)'}",
         "last lines of jupyterlab.log:", *log[-15:],
         "last lines of the browser console:", *page.console_lines[-15:],
     ])
@@ -365,5 +367,7 @@ def test_a_lost_run_request_is_sent_again(lab, browser):
         _wait_for_kernel(page, url, token)
         assert _run_cell(page, lab, demo_cells[0], timeout_s=180), "the request was not lost: nothing was tested"
         assert "log: tlc: dropped an execute_request" in page.console_lines
+        report = _diagnosis(page, url, token)  # what a failure would quote
+        assert '"execution_state": "idle"' in report and "Kernel started" in report and "Idle" in report
     finally:
         page.context.close()
