@@ -234,6 +234,15 @@ def _wait_for_kernel(page, url: str, token: str, timeout_s: float = 120) -> None
         page.wait_for_timeout(500)
 
 
+def _press_run(page, index: int):
+    """Select cell ``index`` and press the toolbar's run button; return the cell and its prompt."""
+    cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
+    prompt = cell.locator(".jp-InputPrompt")
+    prompt.click()  # select the cell (command mode)
+    page.locator('.jp-NotebookPanel-toolbar [data-command="notebook:run-cell-and-select-next"]').click()
+    return cell, prompt
+
+
 def _run_cell(page, lab, index: int, timeout_s: float = 60) -> bool:
     """Run one cell with the toolbar's run button and wait for its execution count.
 
@@ -243,11 +252,8 @@ def _run_cell(page, lab, index: int, timeout_s: float = 60) -> bool:
     Returns whether the page had to be reloaded.
     """
     url, token = lab
-    cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
-    prompt = cell.locator(".jp-InputPrompt")
     deadline, reloaded, idle_polls = time.monotonic() + timeout_s, False, 0
-    prompt.click()  # select the cell (command mode)
-    page.locator('.jp-NotebookPanel-toolbar [data-command="notebook:run-cell-and-select-next"]').click()
+    cell, prompt = _press_run(page, index)
     started = time.monotonic()
     while not re.fullmatch(r"\[\d+\]:", prompt.inner_text().strip()):
         if time.monotonic() > deadline:
@@ -264,10 +270,7 @@ def _run_cell(page, lab, index: int, timeout_s: float = 60) -> bool:
             page.reload()
             page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=90_000)
             _wait_for_kernel(page, url, token)
-            cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
-            prompt = cell.locator(".jp-InputPrompt")
-            prompt.click()
-            page.locator('.jp-NotebookPanel-toolbar [data-command="notebook:run-cell-and-select-next"]').click()
+            cell, prompt = _press_run(page, index)
     errors = cell.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
     text = " ".join(errors.all_inner_texts())
     assert "Traceback" not in text and "Error" not in text, f"cell {index} failed: {text[:2000]}"

@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+from .notebooks import is_solutions
+
 LESSON_SECONDS, COURSE_SECONDS, LESSON_MB = 120, 600, 1800
 SLOW_CELL_SECONDS = 5  # a cell that runs longer should show a progress bar (tlcourse.progress)
 WIDGET = "application/vnd.jupyter.widget-view+json"
@@ -56,11 +58,6 @@ def run_notebook(path: str | Path, timeout: int = 900, write: bool = False) -> d
     return {"lesson": path.name, "seconds": seconds, "peak MB": peak, "slow cells": slow}
 
 
-def is_solution(name: str) -> bool:
-    """Whether a notebook is a worked-answers notebook (``NN_topic_solutions.ipynb``)."""
-    return Path(name).stem.endswith("_solutions")
-
-
 def table(rows: list[dict]) -> str:
     """The results as a Markdown table, with the budget verdict per lesson and in total."""
     lines = ["| lesson | wall time (s) | peak memory (MB) | within budget |", "|---|---|---|---|"]
@@ -68,13 +65,13 @@ def table(rows: list[dict]) -> str:
         ok = r["seconds"] <= LESSON_SECONDS and (r["peak MB"] is None or r["peak MB"] <= LESSON_MB)
         peak = "n/a" if r["peak MB"] is None else f"{r['peak MB']:.0f}"
         lines.append(f"| {r['lesson']} | {r['seconds']:.0f} | {peak} | {'yes' if ok else 'NO'} |")
-    lessons = [r for r in rows if not is_solution(r["lesson"])]
+    lessons = [r for r in rows if not is_solutions(r["lesson"])]
     if lessons:  # the course budget is what a student runs: the lessons, not the worked answers
         total = sum(r["seconds"] for r in lessons)
         lines.append(f"| **all {len(lessons)} lessons** | **{total:.0f}** | | "
                      f"{'yes' if total <= COURSE_SECONDS else 'NO'} (<= {COURSE_SECONDS} s) |")
     if len(lessons) < len(rows):
-        total = sum(r["seconds"] for r in rows if is_solution(r["lesson"]))
+        total = sum(r["seconds"] for r in rows if is_solutions(r["lesson"]))
         lines.append(f"| all {len(rows) - len(lessons)} solutions | {total:.0f} | | (outside the course budget) |")
     slow = [(r["lesson"], c) for r in rows for c in r.get("slow cells", [])]
     if slow:

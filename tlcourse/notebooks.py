@@ -26,6 +26,7 @@ from pathlib import Path
 import nbformat
 
 EXERCISE, SOLUTION, SETUP, EXERCISES = "exercise", "solution", "setup", "exercises"
+SOLUTIONS_SUFFIX = "_solutions"  # lessons/solutions/NN_name_solutions.ipynb
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -66,6 +67,11 @@ def validate(nb, name: str) -> None:
                 raise SourceError(f"{where}: an exercise cell must be followed by a code cell tagged {SOLUTION!r}")
             if "..." not in cell.source:
                 raise SourceError(f"{where}: the student's cell should leave `...` for the answer")
+
+
+def is_solutions(path: str | Path) -> bool:
+    """Whether a notebook is a generated worked-answers notebook (``NN_name_solutions.ipynb``)."""
+    return Path(path).stem.endswith(SOLUTIONS_SUFFIX)
 
 
 def notebook_title(nb) -> str | None:
@@ -128,7 +134,7 @@ def targets(root: Path = ROOT) -> list[tuple[Path, Path, Path]]:
     out = []
     for source in sorted((root / "course").glob("[0-9][0-9]_*.ipynb")):
         out.append((source, root / "lessons" / source.name,
-                    root / "lessons" / "solutions" / f"{source.stem}_solutions.ipynb"))
+                    root / "lessons" / "solutions" / f"{source.stem}{SOLUTIONS_SUFFIX}.ipynb"))
     return out
 
 

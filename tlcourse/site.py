@@ -28,11 +28,11 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .notebooks import notebook_title
+from .notebooks import SOLUTIONS_SUFFIX, notebook_title
 
 COURSE_TITLE = "Transfer learning with pretrained CNNs"
 LESSON_GLOB = "[0-9][0-9]_*.ipynb"
-SOLUTION_GLOB = "*_solutions.ipynb"
+SOLUTION_GLOB = f"*{SOLUTIONS_SUFFIX}.ipynb"
 SOLUTIONS_DIR = "solutions"
 TIMES_FILE = "build-times.txt"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
@@ -151,7 +151,7 @@ def collect(lessons_dir: Path | str | None = None, title: str = COURSE_TITLE) ->
     by_stem = {p.stem: p for p in course.lessons}
     for source in solution_files:
         solution, has_heading = page(source, "solution")
-        lesson = by_stem.get(source.stem.removesuffix("_solutions"))
+        lesson = by_stem.get(source.stem.removesuffix(SOLUTIONS_SUFFIX))
         if lesson is None:
             course.orphans.append(solution)
             continue
