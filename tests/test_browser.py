@@ -220,6 +220,16 @@ def _diagnosis(page, url: str, token: str) -> str:
     ])
 
 
+def _open_notebook(page, url: str, token: str, path: Path | None = None) -> None:
+    """Open the notebook at ``path`` (or reload the page) and wait until its kernel is ready."""
+    if path is None:
+        page.reload()
+    else:
+        page.goto(f"{url}/lab/tree/{path.relative_to(ROOT).as_posix()}?token={token}")
+    page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=90_000)
+    _wait_for_kernel(page, url, token)
+
+
 def _wait_for_kernel(page, url: str, token: str, timeout_s: float = 120) -> None:
     """Wait until the notebook's kernel is idle on the server, connected to the page, and the page says so."""
     deadline = time.monotonic() + timeout_s
@@ -267,9 +277,7 @@ def _run_cell(page, lab, index: int, timeout_s: float = 60) -> bool:
         if idle_polls >= 20:  # 5 s of an idle kernel while the page still waits: the request was lost
             print(f"cell {index}: the page waited on an idle kernel; reloading the page and running it again")
             reloaded = True
-            page.reload()
-            page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=90_000)
-            _wait_for_kernel(page, url, token)
+            _open_notebook(page, url, token)
             cell, prompt = _press_run(page, index)
     errors = cell.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
     text = " ".join(errors.all_inner_texts())
@@ -302,9 +310,7 @@ def _drive(lab, page):
     started = time.monotonic()
     copy, demo_cells = _lesson_copy()
     expected = _expected_counts()
-    page.goto(f"{url}/lab/tree/{copy.relative_to(ROOT).as_posix()}?token={token}")
-    page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=90_000)
-    _wait_for_kernel(page, url, token)
+    _open_notebook(page, url, token, copy)
     for n, index in enumerate(demo_cells):
         # the first cell imports TensorFlow: on a fresh venv with a cold disk cache that alone can take a minute
         _run_cell(page, lab, index, timeout_s=180 if n == 0 else 60)
@@ -365,9 +371,7 @@ def test_a_lost_run_request_is_sent_again(lab, browser):
     try:
         page.add_init_script(DROP_FIRST_EXECUTE_REQUEST)
         copy, demo_cells = _lesson_copy()
-        page.goto(f"{url}/lab/tree/{copy.relative_to(ROOT).as_posix()}?token={token}")
-        page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=90_000)
-        _wait_for_kernel(page, url, token)
+        _open_notebook(page, url, token, copy)
         assert _run_cell(page, lab, demo_cells[0], timeout_s=180), "the request was not lost: nothing was tested"
         assert "log: tlc: dropped an execute_request" in page.console_lines
         report = _diagnosis(page, url, token)  # what a failure would quote

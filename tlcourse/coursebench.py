@@ -65,14 +65,16 @@ def table(rows: list[dict]) -> str:
         ok = r["seconds"] <= LESSON_SECONDS and (r["peak MB"] is None or r["peak MB"] <= LESSON_MB)
         peak = "n/a" if r["peak MB"] is None else f"{r['peak MB']:.0f}"
         lines.append(f"| {r['lesson']} | {r['seconds']:.0f} | {peak} | {'yes' if ok else 'NO'} |")
-    lessons = [r for r in rows if not is_solutions(r["lesson"])]
-    if lessons:  # the course budget is what a student runs: the lessons, not the worked answers
+    # the course budget is what a student runs: the lessons, not the worked answers
+    solutions = [r for r in rows if is_solutions(r["lesson"])]
+    lessons = [r for r in rows if r not in solutions]
+    if lessons:
         total = sum(r["seconds"] for r in lessons)
         lines.append(f"| **all {len(lessons)} lessons** | **{total:.0f}** | | "
                      f"{'yes' if total <= COURSE_SECONDS else 'NO'} (<= {COURSE_SECONDS} s) |")
-    if len(lessons) < len(rows):
-        total = sum(r["seconds"] for r in rows if is_solutions(r["lesson"]))
-        lines.append(f"| all {len(rows) - len(lessons)} solutions | {total:.0f} | | (outside the course budget) |")
+    if solutions:
+        total = sum(r["seconds"] for r in solutions)
+        lines.append(f"| all {len(solutions)} solutions | {total:.0f} | | (outside the course budget) |")
     slow = [(r["lesson"], c) for r in rows for c in r.get("slow cells", [])]
     if slow:
         lines += ["", f"Cells over {SLOW_CELL_SECONDS} s (each should show a progress bar):", "",
