@@ -336,7 +336,7 @@ def _drive(lab, page):
         page.wait_for_timeout(300)
     _readout_shows(page, expected["slider 5"])
     assert slider.locator(".widget-readout").inner_text().strip() == "5"
-    head = panel.locator('.tlc-block-checkbox:has(span[title="head"]) input[type="checkbox"]')
+    head = panel.locator('.tlc-block-checkbox:has(span[title="last_conv"]) input[type="checkbox"]')
     assert head.is_checked() and checkbox.is_checked()
 
     panel.scroll_into_view_if_needed()

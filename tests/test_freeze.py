@@ -43,7 +43,7 @@ def test_resnet50_frozen_heads(resnet_base):
     bigger = keras.Model(inputs, keras.layers.Dense(4)(hidden))
     assert F.param_counts(bigger).trainable == 525_572
     assert (F.param_counts(bigger).trainable, F.param_counts(bigger).non_trainable) == _summary_counts(bigger)
-    F.unfreeze_top(resnet_base, 1, count="blocks")  # stage conv5 trains now
+    F.unfreeze_last(resnet_base, 1, count="blocks")  # stage conv5 trains now
     assert F.param_counts(bigger).trainable == 525_572 + F.param_counts(resnet_base).trainable
     assert F.param_counts(resnet_base).trainable == sum(r["trainable"] for r in F.trainable_report(resnet_base))
 
@@ -52,24 +52,24 @@ def test_blocks_of_known_architectures(resnet_base):
     assert list(F.blocks(resnet_base)) == ["stem", "conv2", "conv3", "conv4", "conv5"]
     mnv2 = keras.applications.MobileNetV2(weights=None, include_top=False, input_shape=(96, 96, 3))
     names = list(F.blocks(mnv2))
-    assert names[:3] == ["stem", "block_0", "block_1"] and names[-2:] == ["block_16", "head"]
+    assert names[:3] == ["stem", "block_0", "block_1"] and names[-2:] == ["block_16", "last_conv"]
     from tlcourse.zoo import build
 
     lite = list(F.blocks(build("EfficientNetLite0")))
-    assert lite[:3] == ["stem", "block1a", "block2a"] and lite[-2:] == ["block7a", "head"] and len(lite) == 18
+    assert lite[:3] == ["stem", "block1a", "block2a"] and lite[-2:] == ["block7a", "last_conv"] and len(lite) == 18
 
 
-def test_unfreeze_top_layers_and_weighted():
+def test_unfreeze_last_layers_and_weighted():
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3), keras.layers.ReLU(), keras.layers.Dense(2)])
     F.freeze(model)
     assert F.param_counts(model).trainable == 0
-    F.unfreeze_top(model, 1)  # the last layer: Dense(2)
+    F.unfreeze_last(model, 1)  # the last layer: Dense(2)
     assert F.param_counts(model).trainable == 8
-    F.unfreeze_top(model, 2)  # ReLU has no weights: still 8
+    F.unfreeze_last(model, 2)  # ReLU has no weights: still 8
     assert F.param_counts(model).trainable == 8
-    F.unfreeze_top(model, 2, count="weighted")
+    F.unfreeze_last(model, 2, count="weighted")
     assert F.param_counts(model).trainable == 15 + 8
-    F.unfreeze_top(model, 0)
+    F.unfreeze_last(model, 0)
     assert F.param_counts(model).trainable == 0
 
 
@@ -91,24 +91,24 @@ def test_freeze_up_to_and_by_type():
 def test_nested_frozen_container_is_reopened():
     base = keras.applications.MobileNetV2(weights=None, include_top=False, input_shape=(96, 96, 3))
     F.freeze(base)
-    F.unfreeze_top(base, 2, count="blocks")  # block_16 and head
+    F.unfreeze_last(base, 2, count="blocks")  # block_16 and last_conv
     counts = F.param_counts(base)
     report = {r["block"]: r for r in F.trainable_report(base)}
-    assert counts.trainable == report["block_16"]["trainable"] + report["head"]["trainable"] > 0
+    assert counts.trainable == report["block_16"]["trainable"] + report["last_conv"]["trainable"] > 0
 
 
 def _small_classifier():
     base = keras.applications.MobileNetV2(weights=None, include_top=False, input_shape=(32, 32, 3), alpha=0.35)
     inputs = keras.Input((32, 32, 3))
     x = keras.layers.GlobalAveragePooling2D(name="pool")(base(inputs, training=False))
-    return keras.Model(inputs, keras.layers.Dense(2, name="head")(x)), base
+    return keras.Model(inputs, keras.layers.Dense(2, name="last_conv")(x)), base
 
 
 def test_blocks_of_a_classifier_keep_the_new_layers_apart():
     model, base = _small_classifier()
     names = list(F.blocks(model))
-    # the base's blocks, then the outer layers one by one; "head" is taken by the base: prefixed
-    assert names[:2] == ["stem", "block_0"] and names[-4:] == ["block_16", "head", "pool", f"{model.name}/head"]
+    # the base's blocks, then the outer layers one by one; "last_conv" is taken by the base: prefixed
+    assert names[:2] == ["stem", "block_0"] and names[-4:] == ["block_16", "last_conv", "pool", f"{model.name}/last_conv"]
     assert [layer.name for layer in F.blocks(model)["pool"]] == ["pool"]
     assert list(F.blocks(base)) == names[:-2]
 
@@ -120,11 +120,11 @@ def test_frozen_container_inside_a_model_two_views():
     base.get_layer("Conv_1").trainable = True  # switched back on by hand, inside a frozen container
     conv = base.get_layer("Conv_1").count_params()
     assert F.param_counts(base).trainable == 0  # the container's own view
-    assert F.param_counts(model).trainable == conv + model.get_layer("head").count_params()  # the model's view
+    assert F.param_counts(model).trainable == conv + model.get_layer("last_conv").count_params()  # the model's view
     assert F.param_counts(model) == _summary_param_counts(model)
-    F.set_blocks_trainable(model, ["head"], True)  # the base's "head" block: Conv_1, its BN, ReLU
+    F.set_blocks_trainable(model, ["last_conv"], True)  # the base's "last_conv" block: Conv_1, its BN, ReLU
     assert base.trainable  # reopened: both views agree now
-    in_base = [r for r in F.trainable_report(model) if r["block"] == "head"][0]["trainable"]
+    in_base = [r for r in F.trainable_report(model) if r["block"] == "last_conv"][0]["trainable"]
     assert F.param_counts(base).trainable == in_base > conv
 
 
@@ -146,7 +146,7 @@ def test_set_blocks_trainable_and_report_states():
     F.unfreeze(model)
     F.freeze_by_type(model, keras.layers.BatchNormalization)
     states = {r["block"]: r["state"] for r in F.trainable_report(model)}
-    assert states["block_3"] == "partly" and states[f"{model.name}/head"] == "trainable"
+    assert states["block_3"] == "partly" and states[f"{model.name}/last_conv"] == "trainable"
     assert sum(r["trainable"] for r in F.trainable_report(model)) == F.param_counts(model).trainable
     with pytest.raises(KeyError, match="this model's blocks are"):
         F.set_blocks_trainable(model, ["conv5"], True)

@@ -25,7 +25,7 @@ def test_unfreeze_curve_marks_layers_without_weights(small):
 
 
 def test_freeze_map_one_strip_per_choice(small):
-    F.unfreeze_top(small, 2, count="blocks")
+    F.unfreeze_last(small, 2, count="blocks")
     reports = {"top 2 blocks": F.trainable_report(small)}
     F.unfreeze(small)
     F.freeze_by_type(small, keras.layers.BatchNormalization)

@@ -48,7 +48,7 @@ def test_augmentation_acts_only_while_training():
 
 
 def test_end_to_end_keeps_batchnorm_in_inference_mode(tiny_base):
-    freeze.unfreeze_top(tiny_base, 2, count="blocks")
+    freeze.unfreeze_last(tiny_base, 2, count="blocks")
     model = train.end_to_end(tiny_base, n_classes=3, augment=False)
     assert model.output_shape == (None, 3) and model.input_shape == (None, 32, 32, 3)
     before = _bn_stats(tiny_base)
@@ -191,16 +191,16 @@ def test_subsets_pick_the_same_photos_as_the_loader():
 
 
 def test_split_base_computes_the_same_and_shares_layers(tiny_base):
-    bottom, top = train.split_base(tiny_base, top_blocks=2)
+    lower, upper = train.split_base(tiny_base, upper_blocks=2)
     x = np.random.default_rng(0).uniform(-1, 1, (3, 32, 32, 3)).astype("float32")
-    np.testing.assert_allclose(top.predict_on_batch(bottom.predict_on_batch(x)), tiny_base.predict_on_batch(x),
+    np.testing.assert_allclose(upper.predict_on_batch(lower.predict_on_batch(x)), tiny_base.predict_on_batch(x),
                                atol=1e-5)
-    assert any(layer is tiny_base.get_layer("Conv_1") for layer in top.layers)
-    assert list(freeze.blocks(top)) == ["block_16", "head"]
-    cached = train.extract_features(bottom, x, progress=False, pool=False)
-    assert cached.shape == (3, *bottom.output_shape[1:])
-    with pytest.raises(ValueError, match="top_blocks must be between 1 and"):
-        train.split_base(tiny_base, top_blocks=0)
+    assert any(layer is tiny_base.get_layer("Conv_1") for layer in upper.layers)
+    assert list(freeze.blocks(upper)) == ["block_16", "last_conv"]
+    cached = train.extract_features(lower, x, progress=False, pool=False)
+    assert cached.shape == (3, *lower.output_shape[1:])
+    with pytest.raises(ValueError, match="upper_blocks must be between 1 and"):
+        train.split_base(tiny_base, upper_blocks=0)
 
 
 def test_shrink():

@@ -36,7 +36,7 @@ def test_blocks_of_a_classifier(model_and_base):
     model, _ = model_and_base
     panel = FreezePanel(model)
     assert panel.blocks[:2] == ["stem", "block_0"]
-    assert panel.blocks[-5:] == ["block_16", "head", "pool", "dropout", "classifier"]
+    assert panel.blocks[-5:] == ["block_16", "last_conv", "pool", "dropout", "classifier"]
     assert len(panel.checkboxes) == len(panel.blocks) == 22 == panel.slider.max
     assert "no weights: unfreezing unlocks nothing" in panel._bars["pool"].value
     assert 'data-state="no weights"' in panel._bars["dropout"].value
@@ -50,16 +50,16 @@ def test_counts_equal_summary_after_every_change_and_weights_never_change(model_
     panel = FreezePanel(model)
     _check_counts(panel, model)
     steps = [
-        lambda: panel.unfreeze_top(1),
-        lambda: panel.unfreeze_top(3),  # + dropout + pool: no weights, same count
+        lambda: panel.unfreeze_last(1),
+        lambda: panel.unfreeze_last(3),  # + dropout + pool: no weights, same count
         lambda: panel.set_block("block_16", True),
         lambda: panel.freeze_all(),
-        lambda: panel.set_block("head", True),
+        lambda: panel.set_block("last_conv", True),
         lambda: setattr(panel.slider, "value", 5),  # as the browser does
         lambda: setattr(panel.checkboxes["stem"], "value", True),
         lambda: panel.unfreeze_all(),
         lambda: panel.set_block("block_3", False),
-        lambda: panel.unfreeze_top(0),
+        lambda: panel.unfreeze_last(0),
     ]
     seen = []
     for step in steps:
@@ -79,9 +79,9 @@ def test_counts_equal_summary_after_every_change_and_weights_never_change(model_
 def test_checkboxes_and_slider_follow_the_model(model_and_base):
     model, base = model_and_base
     panel = FreezePanel(model)
-    panel.unfreeze_top(4)
+    panel.unfreeze_last(4)
     ticked = [name for name, box in panel.checkboxes.items() if box.value]
-    assert ticked == ["head", "pool", "dropout", "classifier"]
+    assert ticked == ["last_conv", "pool", "dropout", "classifier"]
     panel.set_block("block_16", True)
     assert panel.slider.value == 5  # still "the top N": the slider follows
     panel.set_block("block_1", True)
@@ -92,8 +92,8 @@ def test_checkboxes_and_slider_follow_the_model(model_and_base):
     assert [name for name, box in panel.checkboxes.items() if box.value] == ["pool", "dropout", "classifier"]
     assert panel.counts.trainable == model.get_layer("classifier").count_params()
     # unfreezing reopens the frozen container: the base's own view agrees with the classifier's
-    panel.unfreeze_top(5)
-    in_base = sum(r["trainable"] for r in F.trainable_report(model) if r["block"] in ("block_16", "head"))
+    panel.unfreeze_last(5)
+    in_base = sum(r["trainable"] for r in F.trainable_report(model) if r["block"] in ("block_16", "last_conv"))
     assert base.trainable and F.param_counts(base).trainable == in_base > 0
 
 
@@ -114,12 +114,12 @@ def test_compile_reminder(model_and_base):
     assert panel.needs_compile and "Not compiled yet" in panel.readout_text
     model.compile(optimizer="adam", loss="mse")
     assert not panel.needs_compile and "Matches the last compile" in panel.readout_text
-    panel.unfreeze_top(2)
+    panel.unfreeze_last(2)
     assert panel.needs_compile and "call model.compile(...) again" in panel.readout_text
     assert "again before fit" in panel.readout.value
     model.compile(optimizer="adam", loss="mse")
     assert not panel.needs_compile
-    panel.unfreeze_top(2)  # the same state again: nothing to recompile
+    panel.unfreeze_last(2)  # the same state again: nothing to recompile
     assert not panel.needs_compile
     panel.set_block("stem", True)
     panel.set_block("stem", False)  # back to what was compiled
@@ -130,12 +130,12 @@ def test_resnet_stages_and_bad_input():
     resnet = keras.applications.ResNet50(weights=None, include_top=False, input_shape=(32, 32, 3))
     panel = FreezePanel(resnet)
     assert panel.blocks == ["stem", "conv2", "conv3", "conv4", "conv5"]
-    panel.unfreeze_top(1)
+    panel.unfreeze_last(1)
     assert panel.counts == F.param_counts(resnet) and panel.counts.trainable == sum(
         r["trainable"] for r in F.trainable_report(resnet) if r["block"] == "conv5")
     with pytest.raises(KeyError, match="this panel's blocks are"):
         panel.set_block("block_3", True)
     with pytest.raises(ValueError, match="between 0 and 5"):
-        panel.unfreeze_top(6)
+        panel.unfreeze_last(6)
     with pytest.raises(TypeError, match="needs a Keras model"):
         FreezePanel("resnet50")

@@ -13,8 +13,10 @@ helpers:
 * ``model.trainable = True`` reaches the layers inside only when the flag changes (with
   the TensorFlow backend, assigning the value an attribute already has is skipped): on a
   model that is already trainable it leaves individually frozen layers frozen.
-* changes take effect when the model is compiled: call ``model.compile(...)`` again
-  after freezing or unfreezing, before ``fit`` (Keras warns when you forget).
+* the set of weights ``fit`` updates is fixed when ``fit`` first builds its training step after
+  ``compile()``: a change of ``trainable`` made after that reaches ``fit`` only after another
+  ``model.compile(...)``. Keras (3.15) gives no warning when you forget; the FreezePanel does
+  (``tests/test_keras_facts.py`` pins both).
 
 No helper here changes a weight's value: freezing only decides which weights the
 optimizer may update.
@@ -104,7 +106,7 @@ def unfreeze(model: keras.layers.Layer) -> keras.layers.Layer:
     return set_trainable(model, lambda layer: True)
 
 
-def unfreeze_top(model: keras.layers.Layer, n: int, *, count: str = "layers") -> keras.layers.Layer:
+def unfreeze_last(model: keras.layers.Layer, n: int, *, count: str = "layers") -> keras.layers.Layer:
     """Freeze all but the last ``n`` layers (``count="layers"``), layers with weights
     (``count="weighted"``), or blocks (``count="blocks"``, see :func:`blocks`)."""
     if n < 0:
@@ -171,7 +173,7 @@ def block_of(layer_name: str) -> str:
 
 
 def _group_run(run: list) -> OrderedDict[str, list[keras.layers.Layer]]:
-    """Group consecutive plain layers by naming scheme; leading layers form ``stem``, trailing ``head``."""
+    """Group consecutive plain layers by naming scheme; leading layers form ``stem``, trailing ``last_conv``."""
     raw: OrderedDict[str, list] = OrderedDict()
     for layer in run:
         raw.setdefault(block_of(layer.name), []).append(layer)
@@ -182,7 +184,7 @@ def _group_run(run: list) -> OrderedDict[str, list[keras.layers.Layer]]:
     first, last = is_block.index(True), len(is_block) - 1 - is_block[::-1].index(True)
     out: OrderedDict[str, list] = OrderedDict()
     for i, name in enumerate(names):
-        key = "stem" if i < first else "head" if i > last else name
+        key = "stem" if i < first else "last_conv" if i > last else name
         out.setdefault(key, []).extend(raw[name])
     return out
 
@@ -192,10 +194,11 @@ def blocks(model: keras.layers.Layer) -> OrderedDict[str, list[keras.layers.Laye
 
     Layers named by a known scheme (MobileNetV2 ``block_N``, EfficientNet ``blockNx``, ResNet
     stages ``convN``, ...) form one block each; layers before the first such block form ``stem``,
-    layers after the last one ``head``. A nested model (a pretrained base inside a classifier) is
+    layers after the last one ``last_conv`` (MobileNetV2's and EfficientNet's final 1x1
+    convolution; "head" is kept for the new classifier a lesson puts on a base). A nested model (a pretrained base inside a classifier) is
     grouped on its own, and the outer model's own layers (pooling, dropout, the new classifier)
     stay one block each, so ``blocks(classifier)`` reads: the base's blocks, then the new layers.
-    A name used twice gets the nested model's name as a prefix (``base/head``).
+    A name used twice gets the nested model's name as a prefix (``base/last_conv``).
     """
     out: OrderedDict[str, list] = OrderedDict()
 
@@ -317,7 +320,7 @@ def unfreeze_curve(
         for n in ns:
             if not 0 <= n <= len(names):
                 raise ValueError(f"n must be between 0 and {len(names)} ({count} in {model.name}), got {n}")
-            unfreeze_top(model, n, count=count)
+            unfreeze_last(model, n, count=count)
             rows.append({
                 "n": n,
                 "added": names[len(names) - n] if n else None,

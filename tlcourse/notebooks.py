@@ -138,12 +138,18 @@ def targets(root: Path = ROOT) -> list[tuple[Path, Path, Path]]:
     return out
 
 
-def generate(root: Path = ROOT, check: bool = False) -> list[Path]:
-    """Write (or with ``check``, only compare) every generated notebook; returns those that were out of date."""
+def generate(root: Path = ROOT, check: bool = False, only: list[str] | None = None) -> list[Path]:
+    """Write (or with ``check``, only compare) every generated notebook; returns those that were out of date.
+
+    ``only`` limits the work to the lessons whose number (``"03"``) or name (``"03_freezing"``) is listed."""
     stale = []
     pairs = targets(root)
     if not pairs:
         raise SourceError(f"no source notebooks in {root / 'course'}")
+    if only:
+        pairs = [p for p in pairs if p[0].stem in only or p[0].stem[:2] in only]
+        if not pairs:
+            raise SourceError(f"no source notebook in {root / 'course'} matches {only}: give a lesson number like 03")
     for source, student, solutions in pairs:
         nb = nbformat.read(source, as_version=4)
         has_exercises = any(EXERCISES in tags(c) for c in nb.cells)
@@ -167,8 +173,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tlcourse.notebooks", description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if a generated notebook is stale")
     parser.add_argument("--root", type=Path, default=ROOT, help="the repository (holds course/ and lessons/)")
+    parser.add_argument("lessons", nargs="*", help="only these lessons, by number (03) or name (default: all)")
     args = parser.parse_args(argv)
-    stale = generate(args.root, check=args.check)
+    try:
+        stale = generate(args.root, check=args.check, only=args.lessons or None)
+    except SourceError as err:
+        print(err, file=sys.stderr)
+        return 2
     for path in stale:
         print(("out of date: " if args.check else "wrote ") + str(path.relative_to(args.root)))
     if args.check and stale:

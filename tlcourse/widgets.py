@@ -2,7 +2,7 @@
 
 :class:`FreezePanel` lets a student freeze and unfreeze a model's blocks by hand and watch
 the trainable parameter counts change. Every control can also be driven from code
-(``panel.set_block("block_16", True)``, ``panel.unfreeze_top(3)``), which is how the unit
+(``panel.set_block("block_16", True)``, ``panel.unfreeze_last(3)``), which is how the unit
 tests and nbval exercise it without a browser.
 """
 from __future__ import annotations
@@ -102,12 +102,12 @@ class FreezePanel(widgets.VBox):
             raise KeyError(f"no block named {name!r}; this panel's blocks are {self.blocks}")
         self.checkboxes[name].value = bool(trainable)
 
-    def unfreeze_top(self, n: int) -> None:
+    def unfreeze_last(self, n: int) -> None:
         """Move the slider to ``n``: the top ``n`` blocks train, all others are frozen."""
         if not 0 <= n <= len(self._groups):
             raise ValueError(f"n must be between 0 and {len(self._groups)} (the number of blocks), got {n}")
         if self.slider.value == n:  # the slider would not fire: apply it anyway
-            self._apply(lambda: freeze.unfreeze_top(self.model, n, count="blocks"))
+            self._apply(lambda: freeze.unfreeze_last(self.model, n, count="blocks"))
         self.slider.value = n
 
     def freeze_all(self) -> None:
@@ -188,7 +188,7 @@ class FreezePanel(widgets.VBox):
     def _on_slider(self, event) -> None:
         if self._busy:
             return
-        self._apply(lambda: freeze.unfreeze_top(self.model, event["new"], count="blocks"))
+        self._apply(lambda: freeze.unfreeze_last(self.model, event["new"], count="blocks"))
 
     def _top_n(self, report: dict) -> int | None:
         """N when exactly the top N blocks train (what the slider shows), else None."""

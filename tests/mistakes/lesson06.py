@@ -1,0 +1,60 @@
+"""Lesson 06, choosing a model: the wrong answers its checks recognise."""
+from __future__ import annotations
+
+from .common import OK, TODO, C, _adam, _history, _keras_preprocess, _torch, _undefined_name, a  # noqa: F401
+
+ROWS6 = [
+    {"model": "MobileNetV2", "accuracy": 0.97, "latency b1 (ms)": 30.0},
+    {"model": "DenseNet121", "accuracy": 0.96, "latency b1 (ms)": 60.0},
+    {"model": "EfficientNetLite0", "accuracy": 0.95, "latency b1 (ms)": 12.0},
+    {"model": "SqueezeNet", "accuracy": 0.85, "latency b1 (ms)": 8.0},
+    {"model": "MobileNetV3Small", "accuracy": 0.90, "latency b1 (ms)": 5.0},
+]
+MB = 1_000_000
+
+
+class Fixtures:
+    """What this lesson's cases build, on first use (mixed into the tests' World)."""
+
+    pass
+
+
+CASES = [
+    C("06", "fastest_meeting_target", "the fastest of those at 92%", lambda w: a("EfficientNetLite0", ROWS6, target=0.92), OK),
+    C("06", "fastest_meeting_target", "' efficientnet-lite0' (case, dash, space)", lambda w: a(" efficientnet-lite0", ROWS6, target=0.92), OK),
+    C("06", "fastest_meeting_target", "...", lambda w: a(..., ROWS6, target=0.92), TODO),
+    C("06", "fastest_meeting_target", "the fastest overall, below target", lambda w: a("MobileNetV3Small", ROWS6, target=0.92), "is the fastest, but"),
+    C("06", "fastest_meeting_target", "a slow one below target", lambda w: a("SqueezeNet", ROWS6, target=0.92), "below the 92% target"),
+    C("06", "fastest_meeting_target", "the most accurate", lambda w: a("MobileNetV2", ROWS6, target=0.92), "most accurate"),
+    C("06", "fastest_meeting_target", "good enough but slower", lambda w: a("DenseNet121", ROWS6, target=0.92), "another model that does is faster"),
+    C("06", "fastest_meeting_target", "a model not in the table", lambda w: a("ResNet50", ROWS6, target=0.92), "one of the model names"),
+    C("06", "fastest_meeting_target", "the table's row (a dict)", lambda w: a(ROWS6[2], ROWS6, target=0.92), "not the whole row"),
+    C("06", "fastest_meeting_target", "12.0, its latency", lambda w: a(12.0, ROWS6, target=0.92), "one of the model names"),
+    C("06", "fastest_meeting_target", "any model, no model reaches the target", lambda w: a("MobileNetV2", ROWS6, target=0.99), "no model in your table reaches"),
+    C("06", "size_reduction", "float / int8", lambda w: a(3.5, 3.5 * MB, MB), OK),
+    C("06", "size_reduction", "'3.5x', a string", lambda w: a("3.5x", 3.5 * MB, MB), OK),
+    C("06", "size_reduction", "...", lambda w: a(..., 3.5 * MB, MB), TODO),
+    C("06", "size_reduction", "int8 / float", lambda w: a(1 / 3.5, 3.5 * MB, MB), "float / int8"),
+    C("06", "size_reduction", "4, the theory", lambda w: a(4, 3.5 * MB, MB), "theory"),
+    C("06", "size_reduction", "0.714: the share saved", lambda w: a(1 - 1 / 3.5, 3.5 * MB, MB), "share of the size saved"),
+    C("06", "size_reduction", "71.4: the percentage saved", lambda w: a(71.4, 3.5 * MB, MB), "share of the size saved"),
+    C("06", "size_reduction", "28.6: int8 as a % of float", lambda w: a(28.6, 3.5 * MB, MB), "percentage of the float one"),
+    C("06", "size_reduction", "350: the ratio in percent", lambda w: a(350, 3.5 * MB, MB), "not a percentage"),
+    C("06", "size_reduction", "2.5: the difference in MB", lambda w: a(2.5, 3.5 * MB, MB), "difference in size"),
+    C("06", "size_reduction", "2, a guess", lambda w: a(2, 3.5 * MB, MB), "divide the float32 file size"),
+    C("06", "size_reduction", "[3.5], a list", lambda w: a([3.5], 3.5 * MB, MB), "not a list"),
+    C("06", "needs_representative_data", "'int8'", lambda w: a("int8"), OK),
+    C("06", "needs_representative_data", "' INT8 ' (case, spaces)", lambda w: a(" INT8 "), OK),
+    C("06", "needs_representative_data", "'full integer'", lambda w: a("full integer"), OK),
+    C("06", "needs_representative_data", "...", lambda w: a(...), TODO),
+    C("06", "needs_representative_data", "None", lambda w: a(None), TODO),
+    C("06", "needs_representative_data", "'dynamic'", lambda w: a("dynamic"), "only converts the weights"),
+    C("06", "needs_representative_data", "'both'", lambda w: a("both"), "only one of them"),
+    C("06", "needs_representative_data", "'float16'", lambda w: a("float16"), "float model"),
+    C("06", "needs_representative_data", "'yes'", lambda w: a("yes"), 'answer "dynamic" or "int8"'),
+]
+
+# Strings that would give the answer away: no wrong answer's hint may contain them.
+SECRETS = {
+    "size_reduction": ["3.5"],
+}

@@ -1,0 +1,91 @@
+"""Checks of lesson 06, choosing a model."""
+from __future__ import annotations
+
+from .core import (
+    Feedback,
+    _name_key,
+    _number,
+    _number_hint,
+    correct,
+    is_unanswered,
+    unanswered,
+    wrong,
+)
+
+
+def fastest_meeting_target(answer, rows: list[dict], target: float, latency_key: str = "latency b1 (ms)") -> Feedback:
+    """Exercise: from the student's own table, the fastest model whose accuracy reaches ``target``."""
+    if is_unanswered(answer):
+        return unanswered()
+    names = [r["model"] for r in rows]
+    if isinstance(answer, dict) and "model" in answer:
+        return wrong("answer with the model's name (the row's 'model' entry), not the whole row")
+    by_key = {_name_key(name): name for name in names}
+    if not isinstance(answer, str) or _name_key(answer) not in by_key:
+        return wrong(f"answer with one of the model names in your table: {', '.join(names)}")
+    answer = by_key[_name_key(answer)]  # "mobilenetv2 " names the same model as "MobileNetV2"
+    good = [r for r in rows if r["accuracy"] >= target]
+    if not good:
+        return wrong(f"no model in your table reaches {target:.0%}: lower the target or add data")
+    best = min(good, key=lambda r: r[latency_key])
+    chosen = next(r for r in rows if r["model"] == answer)
+    if answer == best["model"]:
+        return correct(f"{answer} reaches {chosen['accuracy']:.1%} at {chosen[latency_key]:.1f} ms per image.")
+    if chosen["accuracy"] < target:
+        if chosen[latency_key] == min(r[latency_key] for r in rows):
+            return wrong(f"{answer} is the fastest, but at {chosen['accuracy']:.1%} it misses the {target:.0%} "
+                         "target: filter on accuracy first, then pick the lowest latency.")
+        return wrong(f"{answer} is at {chosen['accuracy']:.1%}, below the {target:.0%} target: filter on accuracy first.")
+    if chosen["accuracy"] == max(r["accuracy"] for r in good):
+        return wrong("that is the most accurate model, not the fastest of those good enough: among the models "
+                     "at or above the target, pick the lowest latency.")
+    return wrong(f"{answer} meets the target but another model that does is faster: compare the '{latency_key}' column.")
+
+
+def size_reduction(answer, float_bytes: int, int8_bytes: int) -> Feedback:
+    """Exercise: how many times smaller is the int8 TFLite file than the float32 one?"""
+    if is_unanswered(answer):
+        return unanswered()
+    value = _number(answer)
+    if value is None:
+        return wrong(_number_hint(answer, "one number, how many times smaller"))
+    ratio = float_bytes / int8_bytes
+    saved = 1 - 1 / ratio
+    if abs(value - ratio) <= 0.05 * ratio:
+        return correct(f"{ratio:.1f}x smaller: int8 stores each weight in 1 byte instead of 4, plus some overhead.")
+    if abs(value - 1 / ratio) <= 0.05 / ratio:
+        return wrong("that is int8 / float; the question asks how many times smaller, float / int8.")
+    if abs(value - 4) < 1e-9:
+        return wrong("4 is the theory (4 bytes -> 1 byte per weight); read the real sizes from your table: "
+                     "the file also holds the graph and quantization scales.")
+    if abs(value - saved) <= 0.05 * saved or abs(value - 100 * saved) <= 5 * saved:
+        return wrong("that is the share of the size saved; the question asks how many times smaller the int8 "
+                     "file is: a ratio of the two sizes.")
+    if abs(value - 100 / ratio) <= 5 / ratio:
+        return wrong("that is the int8 file as a percentage of the float one; the question asks for a ratio: "
+                     "how many int8 files fit in the float one?")
+    if abs(value - 100 * ratio) <= 5 * ratio:
+        return wrong("a ratio, not a percentage: how many times smaller, e.g. 2 for half the size.")
+    difference = float_bytes - int8_bytes
+    if any(abs(value - difference / unit) <= 0.05 * difference / unit for unit in (1, 1e3, 1e6, 2**10, 2**20)):
+        return wrong("that is the difference in size; 'how many times smaller' asks you to divide the sizes.")
+    return wrong("divide the float32 file size by the int8 file size, from your table (section 4).")
+
+
+def needs_representative_data(answer) -> Feedback:
+    """Exercise: which quantization needs a representative dataset: "dynamic" or "int8"?"""
+    if is_unanswered(answer):
+        return unanswered()
+    key = _name_key(answer) if isinstance(answer, str) else ""
+    if key in ("int8", "fullinteger", "fullint8", "fullintegerint8"):
+        return correct("full-integer quantization must know the range of every activation, so it runs sample inputs.")
+    if key in ("dynamic", "dynamicrange"):
+        return wrong("dynamic-range quantization only converts the weights, whose range is known from the file; "
+                     "activations stay float. Which kind turns activations into int8 too?")
+    if key in ("both", "dynamicandint8", "int8anddynamic"):
+        return wrong("only one of them does: which one turns the activations into integers too, and so must see "
+                     "their range (section 4)?")
+    if key in ("float16", "fp16", "float32", "none", "float"):
+        return wrong('a float model keeps float activations and needs no sample inputs; answer "dynamic" or '
+                     '"int8": which one needs them?')
+    return wrong('answer "dynamic" or "int8": which one needs to see sample inputs (section 4)?')
