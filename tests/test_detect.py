@@ -116,3 +116,44 @@ def test_non_max_suppression_keeps_the_best_of_overlapping_boxes_per_class():
     b, c, s = detect.non_max_suppression(boxes, classes, scores)
     assert s.tolist() == pytest.approx([0.9, 0.5, 0.7]) and c.tolist() == [0, 1, 0]
     assert detect.non_max_suppression(np.zeros((0, 4)), np.zeros(0, int), np.zeros(0))[0].shape == (0, 4)
+
+
+def test_receptive_field_of_a_chain():
+    """3x3 (stride 1) -> 3x3 (stride 2) -> 3x3: 1 + 2 + 2 + 2 x 2 = 9 pixels; a 2x2 pool after it adds 1 x 2."""
+    import keras
+
+    x = inputs = keras.Input((32, 32, 1))
+    x = keras.layers.Conv2D(1, 3, padding="same", name="a")(x)
+    x = keras.layers.Conv2D(1, 3, strides=2, padding="same", name="b")(x)
+    x = keras.layers.Conv2D(1, 3, padding="same", name="c")(x)
+    x = keras.layers.MaxPooling2D(2, name="pool")(x)
+    out = keras.layers.GlobalAveragePooling2D(name="gap")(x)
+    model = keras.Model(inputs, out)
+    assert [detect.receptive_field(model, n) for n in ("a", "b", "c", "pool")] == [3, 5, 9, 11]
+    with pytest.raises(ValueError, match="whole image"):
+        detect.receptive_field(model)
+    with pytest.raises(KeyError, match="no layer 'nope'"):
+        detect.receptive_field(model, "nope")
+
+
+def test_receptive_field_of_mobilenetv2_matches_its_gradient():
+    """The pixels that can change one cell of block_12_add (non-zero gradient) span the computed field."""
+    import tensorflow as tf
+
+    model, preprocess = detect.backbone("MobileNetV2", canvas=320, layer="block_12_add")
+    side = detect.receptive_field(model)
+    x = tf.Variable(preprocess(np.random.default_rng(0).uniform(0, 255, (1, 320, 320, 3)).astype("float32")))
+    with tf.GradientTape() as tape:
+        cell = tf.reduce_sum(model(x)[0, 10, 10])
+    reach = np.abs(tape.gradient(cell, x).numpy()[0]).sum(axis=-1) > 0
+    rows, cols = np.flatnonzero(reach.any(axis=1)), np.flatnonzero(reach.any(axis=0))
+    assert side == 267 and np.ptp(rows) + 1 == side and np.ptp(cols) + 1 == side
+
+
+def test_detections_plot_returns_a_closed_figure():
+    from tlcourse import plots
+
+    images = np.zeros((2, 32, 32, 3), np.uint8)
+    boxes = [np.array([[2, 3, 20, 30]], np.float32), np.zeros((0, 4), np.float32)]
+    fig = plots.detections(images, boxes, boxes, [np.array([0]), np.zeros(0, int)], ("a",))
+    assert len(fig.axes) == 2 and len(fig.axes[0].patches) == 2

@@ -31,3 +31,14 @@ def test_always_the_big_class():
     assert imbalance.balanced_accuracy(y_true, y_pred) == 0.5
     assert imbalance.confusion_matrix(y_true, y_pred).tolist() == [[90, 0], [10, 0]]
     assert imbalance.per_class_recall(y_true, y_pred).tolist() == [1.0, 0.0]
+
+
+def test_class_weights_match_scikit_learns_balanced_example():
+    """scikit-learn's compute_class_weight docs: y = [1, 1, 1, 1, 0, 0] gives "balanced" weights [1.5, 0.75]."""
+    assert imbalance.class_weights(np.array([1, 1, 1, 1, 0, 0])) == {0: 1.5, 1: 0.75}
+
+
+def test_balanced_weights_average_one_per_example():
+    labels = np.array([0] * 200 + [1] * 20 + [2] * 7)
+    w = imbalance.class_weights(labels)
+    assert np.mean([w[c] for c in labels]) == pytest.approx(1.0)

@@ -60,6 +60,24 @@ def test_end_to_end_keeps_batchnorm_in_inference_mode(tiny_base):
     assert not all(np.array_equal(a, b) for a, b in zip(before, _bn_stats(tiny_base)))
 
 
+def test_end_to_end_fit_trains_unfrozen_batchnorm_but_keeps_its_statistics():
+    """Lesson 04 §6: inside fit (which calls the model with training=True), InferenceMode still wins."""
+    keras.utils.set_random_seed(0)
+    pixels = keras.Input((8, 8, 3))
+    maps = keras.layers.ReLU()(keras.layers.BatchNormalization(name="bn")(keras.layers.Conv2D(4, 3)(pixels)))
+    base = keras.Model(pixels, maps, name="small_base")
+    bn = base.get_layer("bn")
+    x, y = np.random.default_rng(0).uniform(0, 255, (16, 8, 8, 3)).astype("float32"), np.arange(16) % 2
+    for base_training, statistics_move in ((False, False), (None, True)):
+        model = train.end_to_end(base, n_classes=2, augment=False, base_training=base_training)
+        train.compile_classifier(model, learning_rate=1e-3)
+        before, gamma = _bn_stats(base), bn.gamma.numpy().copy()
+        train.fit(model, x, y, epochs=1, batch_size=8)
+        moved = not all(np.array_equal(a, b) for a, b in zip(before, _bn_stats(base)))
+        assert moved == statistics_move, base_training
+        assert not np.array_equal(gamma, bn.gamma.numpy())  # its scale trains either way
+
+
 def test_end_to_end_reuses_a_head_and_pools_grids():
     base = keras.applications.MobileNetV2(weights=None, include_top=False, input_shape=(32, 32, 3), alpha=0.35)
     head = train.classifier_head(1280, 2)
@@ -150,6 +168,22 @@ def test_count_changed_and_the_recompile_pitfall():
     assert str(train.count_changed(before, hidden)) == "2 of 2 weight tensors changed (36 of 36 parameters)"
     with pytest.raises(KeyError, match="take snapshot\\(model\\) of this same model"):
         train.count_changed({}, hidden)
+
+
+def test_restore_puts_back_a_snapshot_and_count_changed_checks_its_arguments():
+    x, y = _blobs(16)
+    model = train.compile_classifier(keras.Sequential([keras.Input((8,)), keras.layers.Dense(2, activation="softmax")]))
+    start = train.snapshot(model)
+    train.fit(model, x, y, epochs=1)
+    assert train.count_changed(start, model, which="trainable").tensors == 2
+    assert train.count_changed(start, model, atol=10.0).tensors == 0  # tolerance: nothing moved that far
+    assert train.restore(model, start) is model
+    assert train.count_changed(start, model).tensors == 0
+    assert train.count_changed(start, model, which="non_trainable") == (0, 0, 0, 0)
+    with pytest.raises(ValueError, match="which must be one of"):
+        train.count_changed(start, model, which="frozen")
+    with pytest.raises(KeyError, match="take snapshot\\(model\\) of this same model"):
+        train.restore(model, {})
 
 
 def test_layer_outputs(tiny_base):

@@ -516,6 +516,9 @@ SAMPLE_PHOTOS = {
 def sample_photos(size: int = 224, names: list[str] | None = None) -> dict[str, np.ndarray]:
     """A few everyday photos from scikit-image, centre-cropped to a square and resized to ``size``.
 
+    Cropping keeps the objects' proportions (a 451x300 photo loses its sides) where resizing the whole
+    photo would squash them; the resize is bilinear.
+
     Returns ``{name: uint8 (size, size, 3) array}``; grayscale photos are repeated to three
     channels. ``names`` picks among :data:`SAMPLE_PHOTOS` (default: all of them).
     """

@@ -11,7 +11,9 @@ class. This module supplies the parts that are not Keras layers:
 * :func:`grid_loss`: the training loss; :func:`iou`, :func:`average_precision`,
   :func:`mean_best_iou`: evaluation.
 
-Boxes are ``(x_min, y_min, x_max, y_max)`` in pixels, always inside the canvas.
+Boxes are ``(x_min, y_min, x_max, y_max)`` in pixels (x to the right, y down from the canvas's
+top-left corner), always inside the canvas: the layout Keras's box utilities call "xyxy".
+A grid cell is addressed ``(row, column)``: the row comes from y, the column from x.
 """
 from __future__ import annotations
 
@@ -26,7 +28,8 @@ OBJ, X, Y, W, H, CLS = 0, 1, 2, 3, 4, 5
 
 @dataclass
 class DetectionSet:
-    """Canvases with their objects: ``boxes[i]`` is (k_i, 4) pixels, ``classes[i]`` is (k_i,)."""
+    """Canvases with their objects: ``boxes[i]`` is (k_i, 4) ``(x_min, y_min, x_max, y_max)`` pixels,
+    ``classes[i]`` is (k_i,)."""
 
     images: np.ndarray
     boxes: list[np.ndarray]
@@ -120,7 +123,11 @@ def make_canvases(
 
 
 def encode(boxes: np.ndarray, classes: np.ndarray, canvas: int, grid: int, n_classes: int) -> np.ndarray:
-    """The (grid, grid, 5 + n_classes) training target for one canvas (see OBJ, X, Y, W, H, CLS)."""
+    """The (grid, grid, 5 + n_classes) training target for one canvas (see OBJ, X, Y, W, H, CLS).
+
+    ``boxes`` are (k, 4) ``(x_min, y_min, x_max, y_max)`` pixels; each box is written into the cell
+    ``(row, column)`` that holds its centre, row = centre_y // cell size, column = centre_x // cell size.
+    """
     target = np.zeros((grid, grid, CLS + n_classes), np.float32)
     cell = canvas / grid
     for (x0, y0, x1, y1), c in zip(np.asarray(boxes).reshape(-1, 4), classes):
@@ -140,7 +147,8 @@ def encode_set(data: DetectionSet, grid: int) -> np.ndarray:
 
 
 def decode(pred: np.ndarray, canvas: int, threshold: float = 0.5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Boxes (k, 4) in pixels, classes (k,) and scores (k,) of the cells whose objectness > threshold.
+    """Boxes (k, 4) ``(x_min, y_min, x_max, y_max)`` in pixels, classes (k,) and scores (k,) of the cells
+    whose objectness > threshold.
 
     The score is objectness x class probability; boxes are clipped to the canvas.
     """
@@ -188,7 +196,10 @@ def grid_loss(y_true, y_pred, box_weight: float = 5.0, no_object_weight: float =
 
 
 def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Intersection over union of every box in ``a`` (n, 4) with every box in ``b`` (m, 4): (n, m)."""
+    """Intersection over union of every box in ``a`` (n, 4) with every box in ``b`` (m, 4): (n, m).
+
+    Boxes are ``(x_min, y_min, x_max, y_max)``; IoU = overlap area / area the two boxes cover together.
+    """
     a, b = np.asarray(a, np.float64).reshape(-1, 4), np.asarray(b, np.float64).reshape(-1, 4)
     x0 = np.maximum(a[:, None, 0], b[None, :, 0])
     y0 = np.maximum(a[:, None, 1], b[None, :, 1])
@@ -208,8 +219,12 @@ def average_precision(
 ) -> tuple[float, list[float]]:
     """mAP at ``iou_threshold`` (PASCAL VOC style, all-point interpolation): (mean, per-class APs).
 
-    A prediction is a true positive when it has the right class and overlaps a not-yet-matched
+    A prediction is a true positive (a hit) when it has the right class and overlaps a not-yet-matched
     true box of that class by at least ``iou_threshold``; predictions are taken by falling score.
+    After the first k predictions, precision = hits / k and recall = hits / true boxes; a class's AP
+    is the area under its precision-recall curve, with precision at each recall replaced by the best
+    precision at that recall or beyond (the rule of PASCAL VOC 2010-2012; VOC 2007 averaged 11 recall
+    points instead). Boxes are ``(x_min, y_min, x_max, y_max)``.
     """
     aps = []
     for c in range(n_classes):
@@ -270,6 +285,60 @@ def backbone(name: str = "MobileNetV2", canvas: int = 128, layer: str = "block_1
     model = keras.Model(base.input, out, name=f"{base.name}_to_{layer}")
     model.trainable = False
     return model, preprocess
+
+
+def _parents(inbound_nodes) -> list[str]:
+    """Names of the layers feeding a layer, read from its entry in ``model.get_config()``."""
+    found: list[str] = []
+
+    def walk(value) -> None:
+        if isinstance(value, dict):
+            history = value.get("config", {}).get("keras_history") if value.get("class_name") == "__keras_tensor__" else None
+            if history:
+                found.append(history[0])
+            else:
+                for item in value.values():
+                    walk(item)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                walk(item)
+
+    walk(inbound_nodes)
+    return found
+
+
+def receptive_field(model, layer: str | None = None) -> int:
+    """Side, in input pixels, of the patch that can change one output cell of ``layer`` (default: the output).
+
+    Walks the functional graph: a layer with a k x k kernel (or pool) widens the field by
+    (k - 1) x dilation x the stride accumulated so far; a merge (``Add``) keeps its widest input.
+    This is the theoretical receptive field (square kernels); the pixels near its centre weigh the most.
+    """
+    import keras
+
+    config = model.get_config()
+    parents = {entry["name"]: _parents(entry.get("inbound_nodes", [])) for entry in config["layers"]}
+    target = layer or model.layers[-1].name
+    if target not in parents:
+        raise KeyError(f"{model.name} has no layer {target!r}; pick one from [l.name for l in model.layers]")
+    whole = (keras.layers.GlobalAveragePooling2D, keras.layers.GlobalMaxPooling2D, keras.layers.Flatten)
+    field: dict[str, tuple[int, int] | None] = {}  # name -> (receptive field, stride so far); None: whole image
+    for current in model.layers:
+        inputs = [field[p] for p in parents[current.name] if p in field] or [(1, 1)]
+        if isinstance(current, whole) or None in inputs:
+            field[current.name] = None
+        else:
+            size, stride = max(f for f, _ in inputs), max(s for _, s in inputs)
+            kernel = getattr(current, "kernel_size", None) or getattr(current, "pool_size", None)
+            if kernel is not None:
+                size += (int(kernel[0]) - 1) * int(getattr(current, "dilation_rate", (1, 1))[0]) * stride
+                stride *= int(getattr(current, "strides", (1, 1))[0])
+            field[current.name] = (size, stride)
+        if current.name == target:
+            if field[target] is None:
+                raise ValueError(f"{target} comes after a global pooling or Flatten: every output sees the whole image")
+            return field[target][0]
+    raise KeyError(f"{target!r} is not reachable from {model.name}'s input")
 
 
 def fit_detector(features: np.ndarray, targets: np.ndarray, epochs: int = 30, learning_rate: float = 1e-3,

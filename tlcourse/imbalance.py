@@ -5,7 +5,8 @@ high *accuracy* by mostly answering the big class. Balanced accuracy (the mean o
 the per-class recalls) and the confusion matrix show what accuracy hides. Class
 weights, Keras's ``class_weight`` argument to ``fit``, are the counterpart of
 MATLAB's weighted classification layer: each example's loss is multiplied by its
-class's weight, so the rare class counts as much in total as the common one.
+class's weight (and the batch's loss is still the mean over its examples), so with the
+"balanced" weights the rare class counts as much in total as the common one.
 """
 from __future__ import annotations
 
@@ -27,7 +28,12 @@ def subsample(images: np.ndarray, labels: np.ndarray, per_class: dict[int, int],
 
 
 def class_weights(labels: np.ndarray, n_classes: int | None = None) -> dict[int, float]:
-    """Weights n / (k * n_c) per class, the "balanced" heuristic: every class then weighs n / k in total."""
+    """Weights n / (k * n_c) per class, the "balanced" heuristic: every class then weighs n / k in total.
+
+    n examples, k classes, n_c examples of class c; the weights average 1 per example, so the loss keeps
+    its scale. This is scikit-learn's ``compute_class_weight("balanced", ...)``, documented there as
+    ``n_samples / (n_classes * np.bincount(y))``.
+    """
     labels = np.asarray(labels)
     k = int(n_classes or labels.max() + 1)
     counts = np.bincount(labels, minlength=k)

@@ -60,10 +60,12 @@ class InferenceMode(keras.layers.Layer):
 
     Keras's guides write ``base(x, training=False)`` while building a functional model, so that
     BatchNormalization keeps its ImageNet statistics during fine-tuning. Keras 3 releases up to
-    3.15 drop that flag when ``fit`` calls the outer model with ``training=True`` (fixed upstream
-    by keras-team/keras PR #23364), so the flag alone is not enough on every installation. This
-    wrapper passes ``training=False`` itself at every call, on every Keras version. The wrapped
-    model's weights still train when they are trainable; only BatchNorm (and Dropout) modes change.
+    3.15 drop that flag when ``fit`` calls the outer model with ``training=True`` (reported in
+    keras-team/keras issue #20285, fixed upstream by PR #23364, not yet released; pinned by
+    ``tests/test_keras_facts.py::test_fit_overrides_training_false_written_in_a_functional_model``),
+    so the flag alone is not enough on every installation. This wrapper passes ``training=False``
+    itself at every call, on every Keras version. The wrapped model's weights still train when they
+    are trainable; only BatchNorm (and Dropout) modes change.
     """
 
     def __init__(self, inner: keras.layers.Layer, **kwargs):
@@ -104,7 +106,8 @@ def end_to_end(
     works on every Keras 3 version): its BatchNormalization layers keep using their ImageNet
     statistics even when they are unfrozen for fine-tuning (lesson 04). ``base_training=None`` is
     what ``base(x)`` does without the argument: BN follows ``fit`` (batch statistics while
-    training, moving statistics updated) - shown in lesson 04 as the thing to avoid.
+    training, moving statistics updated) - shown in lesson 04 as the thing to avoid. (In Keras up
+    to 3.15, ``base(x, training=False)`` behaves the same inside ``fit``: see :class:`InferenceMode`.)
 
     ``preprocessing=None`` adds no preprocessing layer: for a ``base`` that is the upper part of a
     network (the upper part from :func:`split_base`), fed with cached activations rather than pixels.

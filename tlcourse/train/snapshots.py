@@ -64,6 +64,3 @@ def count_changed(before: dict[str, np.ndarray], model: keras.layers.Layer, whic
             tensors += 1
             params += size
     return Changed(tensors, params, len(weights), total)
-
-
-# -- lesson 01: looking inside ------------------------------------------------------------------------
