@@ -62,10 +62,10 @@ notebooks: $(STAMP)
 	$(BIN)/python -m tlcourse.notebooks
 
 execute: setup notebooks
-	$(BIN)/python -m tlcourse.coursebench --write --output lesson-budget.md lessons/[0-9]*.ipynb lessons/solutions/*.ipynb
+	$(BIN)/python -m tlcourse.coursebench --write --record-peaks --output lesson-budget.md lessons/[0-9]*.ipynb lessons/solutions/*.ipynb
 
 bench: setup
-	$(BIN)/python -m tlcourse.coursebench --output lesson-budget.md
+	$(BIN)/python -m tlcourse.coursebench --record-peaks --output lesson-budget.md
 
 site: setup
 	$(BIN)/python -m tlcourse.site --execute --output build/site

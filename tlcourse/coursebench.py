@@ -8,10 +8,12 @@ gives 2 GB); the whole course <= 10 minutes.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
 
+from .memory import PEAKS_FILE, lesson_peaks
 from .notebooks import is_solutions
 
 LESSON_SECONDS, COURSE_SECONDS, LESSON_MB = 120, 600, 1800
@@ -84,11 +86,25 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def record_peaks(rows: list[dict], path: Path = PEAKS_FILE) -> dict[str, float]:
+    """Store the lessons' measured peaks (not the solutions') in the memory guard's table; returns it."""
+    peaks = lesson_peaks(path)
+    for r in rows:
+        number = r["lesson"][:2]
+        if r["peak MB"] is not None and number.isdigit() and not is_solutions(Path(r["lesson"])):
+            peaks[number] = round(float(r["peak MB"]))
+    note = "Peak resident memory of each lesson's kernel, measured by `make bench` / `make execute` (coursebench)."
+    path.write_text(json.dumps({"about": note, "peak MB": dict(sorted(peaks.items()))}, indent=1) + "\n")
+    return peaks
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tlcourse.coursebench", description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", help="notebooks to run (default: lessons/[0-9]*.ipynb)")
     parser.add_argument("--output", help="also write the table to this Markdown file")
     parser.add_argument("--write", action="store_true", help="save each executed notebook in place (make execute)")
+    parser.add_argument("--record-peaks", action="store_true",
+                        help=f"store each lesson's peak memory in {PEAKS_FILE.name}, the memory guard's table")
     args = parser.parse_args(argv)
     paths = [Path(p) for p in args.notebooks] or sorted(Path("lessons").glob("[0-9]*.ipynb"))
     if not paths:
@@ -101,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if args.output:
         Path(args.output).write_text(text + "\n")
+    if args.record_peaks:
+        record_peaks(rows)
     return 0
 
 

@@ -11,6 +11,7 @@ import os
 import warnings
 
 DEFAULT_SEED = 42
+_memory_checked = False  # the memory guard runs at a kernel's first setup() only
 
 
 def quiet_tensorflow() -> None:
@@ -30,7 +31,18 @@ def seed_everything(seed: int = DEFAULT_SEED) -> None:
 
 
 def setup(seed: int = DEFAULT_SEED, plots: bool = True) -> None:
-    """Prepare a lesson: quiet TF, seed everything, set plot defaults, hide progress noise in tests."""
+    """Prepare a lesson: check it fits in memory, quiet TF, seed everything, set plot defaults.
+
+    The memory check (:func:`tlcourse.memory.check`) comes first, at the lesson's first call only,
+    before anything heavy is loaded: if the lesson would not fit, it stops here with a message that
+    says who holds the memory. Later calls (a lesson reseeds before each training) only reseed.
+    """
+    global _memory_checked
+    if not _memory_checked:
+        from .memory import check
+
+        check()
+        _memory_checked = True
     quiet_tensorflow()
     import tensorflow as tf
 
