@@ -151,6 +151,66 @@ def test_grayscale_base_equals_the_rgb_model_on_grey_input(name):
     np.testing.assert_allclose(conv.get_weights()[0], rgb_kernel.sum(axis=2, keepdims=True), rtol=1e-6)
 
 
+def test_grayscale_base_first_layer_is_exact_to_float_rounding_borders_included():
+    """Lesson 05 §4: for MobileNetV2 (every colour scaled by x / 127.5 - 1) the summed kernel is exact at every
+    output position, the zero-padded border included: padding a grey 0 is padding three identical 0s."""
+    import keras
+
+    gray, gray_pre = adapt.grayscale_base("MobileNetV2", (33, 32))
+    rgb, rgb_pre = zoo.load("MobileNetV2", include_top=False, input_shape=(33, 32, 3))
+    images = grey((2, 33, 32, 1), seed=3).astype(np.float32)
+    first = [keras.Model(m.inputs, m.get_layer("Conv1").output) for m in (gray, rgb)]
+    ours = first[0].predict_on_batch(gray_pre(images))
+    theirs = first[1].predict_on_batch(rgb_pre(adapt.to_rgb(images)))
+    assert np.abs(theirs).max() > 1.0
+    np.testing.assert_allclose(ours, theirs, atol=1e-5, rtol=0)  # float32 rounding only, everywhere
+
+
+IMAGENET_MEAN, IMAGENET_STD = (123.675, 116.28, 103.53), (58.395, 57.12, 57.375)  # torchvision's, in 0..255
+
+
+def _conv(x, kernel, padding):
+    import keras
+
+    return keras.ops.convert_to_numpy(keras.ops.conv(x.astype(np.float32), kernel.astype(np.float32), padding=padding))
+
+
+@pytest.mark.parametrize("kernel_size", [3, 5])
+def test_fold_normalization_is_exact_inside_and_differs_only_at_the_padded_border(kernel_size):
+    """Lesson 05 §4: per-colour mean/std folded into a one-channel layer gives the original output wherever the
+    kernel lies inside the image; only the zero-padded border differs (with 'valid' padding nothing does)."""
+    rng = np.random.default_rng(4)
+    kernel = rng.normal(size=(kernel_size, kernel_size, 3, 8))
+    g = grey((2, 20, 20, 1), seed=4).astype(np.float64)
+    normalised = (adapt.to_rgb(g) - np.array(IMAGENET_MEAN)) / np.array(IMAGENET_STD)  # what such a model sees
+    grey_kernel, bias = adapt.fold_normalization(kernel, IMAGENET_MEAN, IMAGENET_STD)
+    assert grey_kernel.shape == (kernel_size, kernel_size, 1, 8) and bias.shape == (8,)
+    for padding in ("same", "valid"):
+        original, folded = _conv(normalised, kernel, padding), _conv(g, grey_kernel, padding) + bias
+        gap = np.abs(original - folded)
+        if padding == "valid":
+            assert gap.max() < 1e-3 * np.abs(original).max(), gap.max()
+            continue
+        r = kernel_size // 2  # the ring of output positions whose kernel hangs over the edge
+        assert gap[:, r:-r, r:-r].max() < 1e-3 * np.abs(original).max(), "inside: must be exact"
+        ring = np.ones(gap.shape[1:3], bool)
+        ring[r:-r, r:-r] = False
+        assert gap[:, ring].mean() > 1.0, "the border differs (the original padded with the mean, we with 0)"
+
+
+def test_fold_normalization_with_one_mean_and_std_is_the_scaled_sum():
+    kernel = np.random.default_rng(5).normal(size=(3, 3, 3, 4))
+    grey_kernel, bias = adapt.fold_normalization(kernel, (127.5,) * 3, (127.5,) * 3)
+    np.testing.assert_allclose(grey_kernel, adapt.grayscale_kernel(kernel) / 127.5, rtol=1e-6)
+    np.testing.assert_allclose(bias, -kernel.sum(axis=(0, 1, 2)), rtol=1e-5)
+    with pytest.raises(ValueError, match="input channels are axis 2"):
+        adapt.fold_normalization(np.zeros((3, 3, 32, 3)), (0, 0, 0), (1, 1, 1))
+    with pytest.raises(ValueError, match=r"3 numbers each \(R, G, B\), std > 0"):
+        adapt.fold_normalization(kernel, (0, 0), (1, 1, 1))
+    with pytest.raises(ValueError, match="std > 0"):
+        adapt.fold_normalization(kernel, (0, 0, 0), (1, 0, 1))
+
+
 def test_grayscale_base_keeps_every_other_pretrained_weight():
     gray, _ = adapt.grayscale_base("MobileNetV2", (32, 32, 1))
     weights = convert.load_weights(convert.converted_path("MobileNetV2"))
@@ -169,7 +229,8 @@ def test_grayscale_base_with_top_classifies_a_grey_cat(photos):
 @pytest.mark.parametrize("kwargs,match", [
     ({"input_shape": (64, 64, 3)}, r"1-channel input.*\(height, width, 1\).*For RGB input use zoo.load"),
     ({"input_shape": (28, 28, 1)}, r"at least 32x32.*Resize the images up"),  # zoo's own check
-    ({"name": "ResNet50"}, r"embedded weights.*ResNet50 is not one.*to_rgb"),
+    ({"name": "ResNet50"}, r"embedded weights.*summing the first kernel is exact.*ResNet50 is not one.*to_rgb"
+                            r".*fold_normalization: exact except at the padded border"),
     ({"input_shape": (96, 96, 1), "include_top": True}, r"include_top=True needs input_shape=\(224, 224, 1\)"),
 ])
 def test_grayscale_base_errors_name_the_fix(kwargs, match):

@@ -189,10 +189,10 @@ def _expected_counts() -> dict[str, tuple[int, int]]:
     for layer in base.layers:  # tick block_16
         layer.trainable = layer.name.startswith("block_16_")
     expected["block_16"] = _summary_counts(model)
-    top = ("Conv_1", "Conv_1_bn", "out_relu")  # slider at 5: block_16, head, pool, dropout, classifier
-    for layer in base.layers:
-        layer.trainable = layer.name.startswith("block_16_") or layer.name in top
-    expected["slider 5"] = _summary_counts(model)
+    last_conv = ("Conv_1", "Conv_1_bn", "out_relu")  # slider at 2: the base's block_16 and last_conv
+    for layer in base.layers:  # (the slider counts blocks of the base; the classifier stays trainable)
+        layer.trainable = layer.name.startswith("block_16_") or layer.name in last_conv
+    expected["slider 2"] = _summary_counts(model)
     return expected
 
 
@@ -329,13 +329,13 @@ def _drive(lab, page):
     assert checkbox.is_checked()
 
     slider = panel.locator(".tlc-freeze-slider")
-    assert slider.locator(".widget-readout").inner_text().strip() == "3"  # classifier, dropout, pool
+    assert slider.locator(".widget-readout").inner_text().strip() == "0"  # the base is frozen
     slider.locator(".noUi-handle").focus()
     for _ in range(2):
         page.keyboard.press("ArrowRight")
         page.wait_for_timeout(300)
-    _readout_shows(page, expected["slider 5"])
-    assert slider.locator(".widget-readout").inner_text().strip() == "5"
+    _readout_shows(page, expected["slider 2"])
+    assert slider.locator(".widget-readout").inner_text().strip() == "2"
     head = panel.locator('.tlc-block-checkbox:has(span[title="last_conv"]) input[type="checkbox"]')
     assert head.is_checked() and checkbox.is_checked()
 

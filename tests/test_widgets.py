@@ -33,11 +33,14 @@ def _check_counts(panel, model):
 
 
 def test_blocks_of_a_classifier(model_and_base):
-    model, _ = model_and_base
+    model, base = model_and_base
     panel = FreezePanel(model)
     assert panel.blocks[:2] == ["stem", "block_0"]
     assert panel.blocks[-5:] == ["block_16", "last_conv", "pool", "dropout", "classifier"]
-    assert len(panel.checkboxes) == len(panel.blocks) == 22 == panel.slider.max
+    assert len(panel.checkboxes) == len(panel.blocks) == 22
+    # the slider counts blocks of the base, as freeze.unfreeze_last(base, n, count="blocks") does
+    assert panel.base is base and panel.base_blocks == list(F.blocks(base)) == panel.blocks[:19]
+    assert panel.slider.max == 19 and "of the base" in panel.slider.description
     assert "no weights: unfreezing unlocks nothing" in panel._bars["pool"].value
     assert 'data-state="no weights"' in panel._bars["dropout"].value
     assert "no weights" not in panel._bars["classifier"].value
@@ -50,8 +53,10 @@ def test_counts_equal_summary_after_every_change_and_weights_never_change(model_
     panel = FreezePanel(model)
     _check_counts(panel, model)
     steps = [
+        lambda: panel.unfreeze_last(0),  # the base frozen: only the new classifier trains
+        lambda: panel.set_block("pool", False),  # pooling and dropout have no weights: same count
+        lambda: panel.set_block("dropout", False),
         lambda: panel.unfreeze_last(1),
-        lambda: panel.unfreeze_last(3),  # + dropout + pool: no weights, same count
         lambda: panel.set_block("block_16", True),
         lambda: panel.freeze_all(),
         lambda: panel.set_block("last_conv", True),
@@ -59,7 +64,7 @@ def test_counts_equal_summary_after_every_change_and_weights_never_change(model_
         lambda: setattr(panel.checkboxes["stem"], "value", True),
         lambda: panel.unfreeze_all(),
         lambda: panel.set_block("block_3", False),
-        lambda: panel.unfreeze_last(0),
+        lambda: panel.freeze_all(),
     ]
     seen = []
     for step in steps:
@@ -67,32 +72,51 @@ def test_counts_equal_summary_after_every_change_and_weights_never_change(model_
         _check_counts(panel, model)
         seen.append(panel.counts.trainable)
     classifier = model.get_layer("classifier").count_params()
-    assert seen[0] == seen[1] == classifier  # unfreezing pooling and dropout unlocked nothing
-    assert seen[2] > seen[1] and seen[3] == 0 and seen[-1] == 0
+    assert seen[0] == seen[1] == seen[2] == classifier  # freezing pooling and dropout changed nothing
+    assert seen[3] > seen[2] and seen[4] > seen[3] and seen[5] == 0 and seen[-1] == 0
+    assert seen[7] > seen[6] > 0  # after "freeze all" the slider opens blocks of the base (the classifier stays frozen)
     statistics = sum(2 * int(layer.moving_mean.shape[0]) for layer in F.layers_of(model)
                      if isinstance(layer, keras.layers.BatchNormalization))
-    assert seen[7] == F.param_counts(model).total - statistics  # all unfrozen: only BatchNorm statistics stay
+    assert seen[9] == F.param_counts(model).total - statistics  # all unfrozen: only BatchNorm statistics stay
     after = model.get_weights()
     assert len(after) == len(before) and all(np.array_equal(a, b) for a, b in zip(after, before))
+
+
+def test_slider_at_n_is_unfreeze_last_of_the_base(model_and_base):
+    """The slider and freeze.unfreeze_last(base, n, count="blocks") count blocks the same way: same flags,
+    same counts, for every n; the layers around the base keep their own flags."""
+    model, base = model_and_base
+    panel = FreezePanel(model)
+    for n in range(panel.slider.max + 1):
+        panel.unfreeze_last(n)
+        by_panel = ([layer.trainable for layer in F.layers_of(model)], F.param_counts(model), F.param_counts(base))
+        F.unfreeze_last(base, n, count="blocks")
+        by_code = ([layer.trainable for layer in F.layers_of(model)], F.param_counts(model), F.param_counts(base))
+        assert by_panel == by_code, n
+        assert panel.slider.value == n
+    panel.freeze_all()
+    panel.unfreeze_last(2)  # after "freeze all": the base's last two blocks train, the classifier stays frozen
+    assert not panel.checkboxes["classifier"].value and panel.checkboxes["last_conv"].value
+    assert panel.counts.trainable == F.param_counts(base).trainable > 0
 
 
 def test_checkboxes_and_slider_follow_the_model(model_and_base):
     model, base = model_and_base
     panel = FreezePanel(model)
-    panel.unfreeze_last(4)
+    panel.unfreeze_last(1)
     ticked = [name for name, box in panel.checkboxes.items() if box.value]
     assert ticked == ["last_conv", "pool", "dropout", "classifier"]
     panel.set_block("block_16", True)
-    assert panel.slider.value == 5  # still "the top N": the slider follows
+    assert panel.slider.value == 2  # still "the last N blocks of the base": the slider follows
     panel.set_block("block_1", True)
-    assert panel.slider.value == 5 and 'data-state="trainable"' in panel._bars["block_1"].value
+    assert panel.slider.value == 2 and 'data-state="trainable"' in panel._bars["block_1"].value
     # changed from code behind the panel's back: refresh() re-reads the flags
     base.trainable = False
     panel.refresh()
     assert [name for name, box in panel.checkboxes.items() if box.value] == ["pool", "dropout", "classifier"]
-    assert panel.counts.trainable == model.get_layer("classifier").count_params()
+    assert panel.counts.trainable == model.get_layer("classifier").count_params() and panel.slider.value == 0
     # unfreezing reopens the frozen container: the base's own view agrees with the classifier's
-    panel.unfreeze_last(5)
+    panel.unfreeze_last(2)
     in_base = sum(r["trainable"] for r in F.trainable_report(model) if r["block"] in ("block_16", "last_conv"))
     assert base.trainable and F.param_counts(base).trainable == in_base > 0
 
@@ -135,7 +159,7 @@ def test_resnet_stages_and_bad_input():
         r["trainable"] for r in F.trainable_report(resnet) if r["block"] == "conv5")
     with pytest.raises(KeyError, match="this panel's blocks are"):
         panel.set_block("block_3", True)
-    with pytest.raises(ValueError, match="between 0 and 5"):
+    with pytest.raises(ValueError, match="between 0 and 5 .the blocks of"):
         panel.unfreeze_last(6)
     with pytest.raises(TypeError, match="needs a Keras model"):
         FreezePanel("resnet50")

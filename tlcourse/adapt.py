@@ -5,9 +5,14 @@ small or large. Each mismatch has a data-side and a model-side way out:
 
 * **Channels.** Copy the grey plane three times (:func:`to_rgb`), or give the model a
   one-channel first convolution whose kernel is the RGB kernel summed over its colour axis
-  (:func:`grayscale_base`). For models that take inputs in [-1, 1] (MobileNetV2 and
-  EfficientNet-Lite here) the two compute the same function: a convolution over three
-  identical planes ``g`` is the convolution of ``g`` with the sum of the three kernels.
+  (:func:`grayscale_base`). A convolution over three identical planes ``g`` is the convolution of
+  ``g`` with the sum of the three kernels, so the two compute the same function whenever the
+  three copies are still identical when they reach the first layer: when every colour is scaled
+  the same way (``x / 127.5 - 1`` for MobileNetV2 and EfficientNet-Lite here). A model that
+  normalises each colour with its own mean and standard deviation can be folded too
+  (:func:`fold_normalization`): exactly wherever the kernel lies inside the image, but not at a
+  zero-padded border, because the original pads *after* normalising (a padded pixel is the
+  colour's mean there, 0 in the folded layer).
 * **Size.** Resize the pixels (:func:`resize_batch`; :func:`resizing_model` does it inside the
   model), and build the headless base for the size you feed it
   (``zoo.load(name, include_top=False, input_shape=(h, w, 3))``), down to
@@ -28,7 +33,7 @@ from .zoo.preprocess import PixelRangeWarning, check_pixel_range  # noqa: F401 (
 
 __all__ = [
     "to_rgb", "center_crop", "resize_batch", "input_pipeline", "gray_preprocess", "grayscale_kernel", "first_conv",
-    "grayscale_base", "resizing_model", "multiply_adds",
+    "fold_normalization", "grayscale_base", "resizing_model", "multiply_adds",
 ]
 
 
@@ -103,8 +108,9 @@ def resize_batch(images, size, method: str = "bilinear", antialias: bool = True)
 
     uint8 pixels come back as uint8 (rounded); other dtypes as float32, clipped to the input's
     range so an interpolation's overshoot cannot push 0..255 pixels out of range. ``antialias``
-    averages over the source pixels when shrinking (what a camera would record); upscaling is
-    the same with or without it.
+    averages over the source pixels when shrinking (what a camera would record; without it each
+    output pixel samples a few source pixels); upscaling gives the same pixels with or without it,
+    to float rounding. (``tf.image.resize`` and ``keras.layers.Resizing`` default to ``antialias=False``.)
     """
     import tensorflow as tf
 
@@ -185,6 +191,34 @@ def first_conv(model):
     raise ValueError(f"{model.name} has no Conv2D layer")
 
 
+def fold_normalization(kernel: np.ndarray, mean, std) -> tuple[np.ndarray, np.ndarray]:
+    """Fold a per-colour normalisation into a one-channel first layer: ``(grey_kernel, bias)``.
+
+    For a model trained on ``(pixel - mean[c]) / std[c]`` per colour ``c`` (ResNet- or DenseNet-style
+    preprocessing; ``mean`` and ``std`` in the pixels' units and in the order of the kernel's input
+    channels, BGR for Caffe-style models), a grey image ``g`` copied to three
+    channels gives ``sum_c conv(g, K_c) / std[c] - sum_c conv(1, K_c) * mean[c] / std[c]``. So
+    ``conv(g, grey_kernel) + bias`` on the raw grey pixels, with ``grey_kernel = sum_c K_c / std[c]``
+    (shape (h, w, 1, filters)) and ``bias = -sum_c mean[c] / std[c] * sum(K_c)`` (one per filter),
+    is the same output wherever the kernel lies inside the image. Not at a zero-padded border:
+    there the original model saw zeros *after* normalising (pixels equal to the mean), the
+    folded layer sees pixels equal to 0. With ``padding="valid"`` it is exact everywhere.
+    With the same mean and std for every colour it is :func:`grayscale_kernel` scaled by 1 / std.
+    """
+    kernel = np.asarray(kernel, np.float64)
+    if kernel.ndim != 4 or kernel.shape[2] != 3:
+        raise ValueError(
+            f"expected a Keras conv kernel of shape (height, width, 3, filters), got {kernel.shape}; "
+            "the input channels are axis 2"
+        )
+    mean, std = np.asarray(mean, np.float64).reshape(-1), np.asarray(std, np.float64).reshape(-1)
+    if mean.shape != (3,) or std.shape != (3,) or not np.all(std > 0):
+        raise ValueError(f"mean and std must give 3 numbers each (R, G, B), std > 0; got {mean} and {std}")
+    grey_kernel = (kernel / std[None, None, :, None]).sum(axis=2, keepdims=True)
+    bias = -np.einsum("hwco,c->o", kernel, mean / std)
+    return grey_kernel.astype(np.float32), bias.astype(np.float32)
+
+
 def grayscale_base(
     name: str = "MobileNetV2",
     input_shape: tuple[int, ...] = (224, 224, 1),
@@ -193,19 +227,25 @@ def grayscale_base(
 ) -> zoo.Loaded:
     """``(model, preprocess)`` for a pretrained model that takes one grey channel: the model-side way.
 
-    The architecture is built with a one-channel input and gets the embedded ImageNet weights,
-    except that the first convolution's kernel is summed over its RGB axis
+    The architecture is built with a one-channel input and gets the course's embedded ImageNet
+    weights, except that the first convolution's kernel is summed over its RGB axis
     (:func:`grayscale_kernel`). On grey pixels it computes what the RGB model computes on the
-    same pixels copied to three channels, with a third of the first layer's multiply-adds.
-    ``preprocess`` is :func:`gray_preprocess`. Only the embedded models (MobileNetV2,
-    EfficientNet-Lite0/1/2) are supported: their inputs are in [-1, 1], where the sum is exact.
+    same pixels copied to three channels (to float rounding, borders included), with a third of
+    the first layer's multiply-adds. ``preprocess`` is :func:`gray_preprocess`.
+
+    Only the embedded models (MobileNetV2, EfficientNet-Lite0/1/2) are supported: their weights
+    are read from the course's converted files, and they scale all three colours the same way
+    (``x / 127.5 - 1``), so the plain sum is exact. For a model that normalises each colour
+    differently, :func:`fold_normalization` folds mean and std in, exactly except at padded borders.
     """
     m = zoo.info(name)
     if not m.embedded:
         raise ValueError(
-            f"grayscale_base needs a model with embedded weights and [-1, 1] inputs "
-            f"({', '.join(zoo.names(embedded=True))}); {m.name} is not one. For it, copy the grey channel "
-            "to three with tlcourse.adapt.to_rgb and use zoo.load."
+            f"grayscale_base builds on the course's embedded weights ({', '.join(zoo.names(embedded=True))}), "
+            f"which scale all three colours the same way, so summing the first kernel is exact; {m.name} is not "
+            "one. For it, copy the grey channel to three with tlcourse.adapt.to_rgb and use zoo.load (or fold its "
+            "per-colour mean and std into a one-channel first layer with tlcourse.adapt.fold_normalization: "
+            "exact except at the padded border)."
         )
     shape = tuple(int(v) for v in input_shape)
     shape = shape + (1,) if len(shape) == 2 else shape

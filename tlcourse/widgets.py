@@ -4,6 +4,11 @@
 the trainable parameter counts change. Every control can also be driven from code
 (``panel.set_block("block_16", True)``, ``panel.unfreeze_last(3)``), which is how the unit
 tests and nbval exercise it without a browser.
+
+The slider counts blocks the way :func:`tlcourse.freeze.unfreeze_last` does with ``count="blocks"``:
+blocks of the *base* (the pretrained model nested in the classifier; the model itself when nothing
+is nested), never the layers a lesson adds around it (pooling, dropout, the new classifier), which
+keep their own checkboxes.
 """
 from __future__ import annotations
 
@@ -24,18 +29,27 @@ def _state_signature(model: keras.layers.Layer) -> tuple[bool, ...]:
     return tuple(bool(model.trainable and layer.trainable) for layer in freeze.layers_of(model))
 
 
+def _base_of(model: keras.layers.Layer) -> keras.layers.Layer:
+    """The pretrained base inside ``model``: its only nested model, or ``model`` itself when it nests
+    none (or several)."""
+    nested = [layer for layer in model.layers if getattr(layer, "layers", None)]
+    return nested[0] if len(nested) == 1 else model
+
+
 class FreezePanel(widgets.VBox):
     """Freeze and unfreeze a model's blocks with checkboxes, a slider and two buttons.
 
     ``FreezePanel(model)`` shows one row per block of :func:`tlcourse.freeze.blocks` (MobileNetV2's
     ``block_N``, EfficientNet's ``blockNx``, ResNet stages, and the new layers of a classifier)
-    with a checkbox (ticked = trainable) and a bar coloured by state, a slider "unfreeze the top N
-    blocks", buttons *freeze all* / *unfreeze all*, and a readout of trainable, non-trainable and
-    total parameters: the figures ``model.summary()`` prints. Blocks without weights (pooling,
-    dropout) are marked "no weights": unfreezing them adds nothing.
+    with a checkbox (ticked = trainable) and a bar coloured by state, a slider "unfreeze the last N
+    blocks of the base" (slider at N == ``freeze.unfreeze_last(base, N, count="blocks")``; the layers
+    around the base keep their flags), buttons *freeze all* / *unfreeze all*, and a readout of
+    trainable, non-trainable and total parameters: the figures ``model.summary()`` prints. Blocks
+    without weights (pooling, dropout) are marked "no weights": unfreezing them adds nothing.
 
     The panel changes only ``trainable`` flags, never a weight's value, and says when the model
-    needs ``model.compile(...)`` again: Keras takes trainable changes into account on compile.
+    needs ``model.compile(...)`` again: ``fit`` updates the weights that were trainable when it built
+    its training step, at its first call after ``compile()``, and Keras itself gives no warning.
     """
 
     def __init__(self, model: keras.layers.Layer, *, columns: int | None = None):
@@ -49,6 +63,10 @@ class FreezePanel(widgets.VBox):
         if not self._groups:
             raise ValueError(f"{model.name} has no layers to freeze (only inputs); build the model first.")
         self._params = {row["block"]: row["params"] for row in freeze.trainable_report(model)}
+        self.base = _base_of(model)
+        in_base = {id(layer) for layer in freeze.layers_of(self.base)}
+        #: the panel's names of the base's blocks, in order: what the slider counts
+        self.base_blocks = [name for name, members in self._groups.items() if id(members[0]) in in_base]
         self._busy = False  # True while the panel updates its own controls
         self._compile_marker = self._current_compile_marker()
         compiled_state = getattr(model, "_compiled_trainable_state", None)  # what Keras saw at compile
@@ -60,8 +78,8 @@ class FreezePanel(widgets.VBox):
 
         self.readout = widgets.HTML().add_class("tlc-freeze-readout")
         self.slider = widgets.IntSlider(
-            value=0, min=0, max=len(self._groups), step=1, continuous_update=False,
-            description="unfreeze the top N blocks", style={"description_width": "initial"},
+            value=0, min=0, max=len(self.base_blocks), step=1, continuous_update=False,
+            description="unfreeze the last N blocks of the base", style={"description_width": "initial"},
             layout=widgets.Layout(width="420px"),
         ).add_class("tlc-freeze-slider")
         self.freeze_button = widgets.Button(description="freeze all", icon="lock").add_class("tlc-freeze-all")
@@ -103,11 +121,13 @@ class FreezePanel(widgets.VBox):
         self.checkboxes[name].value = bool(trainable)
 
     def unfreeze_last(self, n: int) -> None:
-        """Move the slider to ``n``: the top ``n`` blocks train, all others are frozen."""
-        if not 0 <= n <= len(self._groups):
-            raise ValueError(f"n must be between 0 and {len(self._groups)} (the number of blocks), got {n}")
+        """Move the slider to ``n``: the last ``n`` blocks of the base train, its other blocks are frozen
+        (``freeze.unfreeze_last(base, n, count="blocks")``); the layers around the base keep their flags."""
+        if not 0 <= n <= len(self.base_blocks):
+            raise ValueError(f"n must be between 0 and {len(self.base_blocks)} (the blocks of {self.base.name}), "
+                             f"got {n}")
         if self.slider.value == n:  # the slider would not fire: apply it anyway
-            self._apply(lambda: freeze.unfreeze_last(self.model, n, count="blocks"))
+            self._apply(lambda: self._unfreeze_last(n))
         self.slider.value = n
 
     def freeze_all(self) -> None:
@@ -188,11 +208,20 @@ class FreezePanel(widgets.VBox):
     def _on_slider(self, event) -> None:
         if self._busy:
             return
-        self._apply(lambda: freeze.unfreeze_last(self.model, event["new"], count="blocks"))
+        self._apply(lambda: self._unfreeze_last(event["new"]))
+
+    def _unfreeze_last(self, n: int) -> None:
+        """``freeze.unfreeze_last(base, n, count="blocks")`` inside the model, keeping the flags of the
+        layers around the base as the model sees them (so a frozen outer model cannot hide the change)."""
+        frozen = {id(layer) for name in self.base_blocks[: len(self.base_blocks) - n] for layer in self._groups[name]}
+        in_base = {id(layer) for layer in freeze.layers_of(self.base)}
+        was = bool(self.model.trainable)
+        freeze.set_trainable(self.model, lambda layer: id(layer) not in frozen if id(layer) in in_base
+                             else (was and layer.trainable))
 
     def _top_n(self, report: dict) -> int | None:
-        """N when exactly the top N blocks train (what the slider shows), else None."""
-        states = [report[name]["state"] for name in self._groups]
+        """N when exactly the last N blocks of the base train (what the slider shows), else None."""
+        states = [report[name]["state"] for name in self.base_blocks]
         n = 0
         while n < len(states) and states[len(states) - 1 - n] == "trainable":
             n += 1
@@ -219,7 +248,8 @@ class FreezePanel(widgets.VBox):
             return "#555", "Not compiled yet: call model.compile(...) before fit."
         if _state_signature(self.model) != self._compiled_signature:
             return "#b35900", ("⚠ Changed since the last compile(): call model.compile(...) again before fit "
-                               "(Keras takes trainable changes into account when it compiles).")
+                               "(fit keeps training what was trainable at its first call after compile(), "
+                               "and Keras does not warn).")
         return "#2e7d32", "✓ Matches the last compile()."
 
     def _readout_html(self) -> str:

@@ -31,10 +31,13 @@ class Fixtures:
         return self.classifier[1]
 
     def l3(self, *, start: str = "unfreeze", top: int | None = None, base_top: int | None = None,
-           base_layers: int | None = None, bn: str | None = None, extra: str | None = None):
+           base_layers: int | None = None, bn: str | None = None, extra: str | None = None,
+           head: bool = True):
         """The lesson 3 classifier after the student's freeze calls, in this order: freeze or unfreeze
-        everything; BatchNorm of base frozen "before"; the top N blocks of the model, of base, or the
-        last N layers of base; BatchNorm of base frozen "after"; one ``extra`` block unfrozen."""
+        everything; BatchNorm of base frozen "before"; the last N blocks of the model (``top``, counting
+        pool/dropout/classifier as blocks), of base (``base_top``: the FreezePanel's slider), or the last
+        N layers of base; BatchNorm of base frozen "after"; one ``extra`` block unfrozen; the new
+        classifier layer frozen (``head=False``)."""
         import keras
 
         from tlcourse import freeze as F
@@ -53,6 +56,24 @@ class Fixtures:
             F.freeze_by_type(base, keras.layers.BatchNormalization)
         if extra:
             F.set_blocks_trainable(model, [extra], True)
+        if not head:
+            F.set_blocks_trainable(model, ["classifier"], False)
+        return model
+
+    def l3_by_hand(self, bn: bool = False):
+        """Section 2's trap: ``base.trainable = False``, then the layers of block_16 and last_conv switched
+        back on one by one (their BatchNorm layers too when ``bn``): the classifier counts what
+        exercise 2 asks while base's own view says nothing trains."""
+        import keras
+
+        from tlcourse import freeze as F
+
+        model, base = self.classifier
+        F.unfreeze(model)
+        base.trainable = False
+        for layer in base.layers:
+            if layer.name.startswith("block_16_") or layer.name in ("Conv_1", "Conv_1_bn", "out_relu"):
+                layer.trainable = bn or not isinstance(layer, keras.layers.BatchNormalization)
         return model
 
     def _k(self, **state) -> int:
@@ -62,11 +83,11 @@ class Fixtures:
             return F.param_counts(self.l3(**state)).trainable
 
     @cached_property
-    def k1(self) -> int:  # exercise 1: the slider at 7
-        return self._k(top=7)
+    def k1(self) -> int:  # exercise 1: the slider at 4 (the last 4 blocks of base)
+        return self._k(base_top=4)
 
     @cached_property
-    def k2(self) -> int:  # exercise 2: the classifier and base's top two blocks, BatchNorm frozen
+    def k2(self) -> int:  # exercise 2: the classifier and base's last two blocks, BatchNorm frozen
         return self._k(base_top=2, bn="after")
 
     def params3(self, name: str) -> int:
@@ -76,24 +97,30 @@ class Fixtures:
 
 
 CASES = [
-    C("03", "exactly_trainable", "ex. 1: the slider at 7", lambda w: a(w.l3(top=7), w.k1), OK),
-    C("03", "exactly_trainable", "ex. 2: base's top 2 blocks, then BatchNorm frozen", lambda w: a(w.l3(base_top=2, bn="after"), w.k2), OK),
+    C("03", "exactly_trainable", "ex. 1: the slider at 4", lambda w: a(w.l3(base_top=4), w.k1), OK),
+    C("03", "exactly_trainable", "ex. 1: unfreeze_last(model, 7, count='blocks')", lambda w: a(w.l3(top=7), w.k1), OK),
+    C("03", "exactly_trainable", "ex. 2: base's last 2 blocks, then BatchNorm frozen", lambda w: a(w.l3(base_top=2, bn="after"), w.k2), OK),
     C("03", "exactly_trainable", "ex. 2 with freeze_by_type on the whole model", lambda w: a(w.l3(top=5, bn="after"), w.k2), OK),
     C("03", "exactly_trainable", "...", lambda w: a(..., w.k1), TODO),
     C("03", "exactly_trainable", "None (answer = model.summary())", lambda w: a(None, w.k1), TODO),
     C("03", "exactly_trainable", "123, a number", lambda w: a(123, w.k1), "the model itself"),
     C("03", "exactly_trainable", "everything frozen", lambda w: a(w.l3(start="freeze"), w.k1), "everything is frozen"),
     C("03", "exactly_trainable", "everything trainable", lambda w: a(w.l3(), w.k1), "everything trains"),
-    C("03", "exactly_trainable", "ex. 1: the slider at 2", lambda w: a(w.l3(top=2), w.k1), "move the slider right"),
-    C("03", "exactly_trainable", "ex. 1: the slider at 9", lambda w: a(w.l3(top=9), w.k1), "move the slider left"),
-    C("03", "exactly_trainable", "ex. 1: right blocks, BatchNorm frozen too", lambda w: a(w.l3(top=7, bn="after"), w.k1), "you froze their BatchNormalization"),
-    C("03", "exactly_trainable", "ex. 1: one block too many (block_10)", lambda w: a(w.l3(top=7, extra="block_10"), w.k1), "exactly block 'block_10'"),
+    C("03", "exactly_trainable", "ex. 1: the slider at 2", lambda w: a(w.l3(base_top=2), w.k1), "the last 2 blocks of the base"),
+    C("03", "exactly_trainable", "ex. 1: the slider at 0", lambda w: a(w.l3(base_top=0), w.k1), "no block of the base"),
+    C("03", "exactly_trainable", "ex. 1: the slider at 6", lambda w: a(w.l3(base_top=6), w.k1), "move the slider left"),
+    C("03", "exactly_trainable", "ex. 1: the slider at 4 after 'freeze all'", lambda w: a(w.l3(base_top=4, head=False), w.k1), "(classifier): they must train too"),
+    C("03", "exactly_trainable", "ex. 1: right blocks, BatchNorm frozen too", lambda w: a(w.l3(base_top=4, bn="after"), w.k1), "you froze their BatchNormalization"),
+    C("03", "exactly_trainable", "ex. 1: one block too many (block_10)", lambda w: a(w.l3(base_top=4, extra="block_10"), w.k1), "exactly block 'block_10'"),
     C("03", "exactly_trainable", "ex. 2: BatchNorm left trainable", lambda w: a(w.l3(base_top=2), w.k2), "BatchNormalization layers train too"),
     C("03", "exactly_trainable", "ex. 2: BatchNorm frozen before unfreezing", lambda w: a(w.l3(bn="before", base_top=2), w.k2), "after unfreezing"),
     C("03", "exactly_trainable", "ex. 2: top 2 layers (count='layers')", lambda w: a(w.l3(base_layers=2, bn="after"), w.k2), "count='blocks'"),
     C("03", "exactly_trainable", "ex. 2: freeze.freeze(model) first", lambda w: a(w.l3(start="freeze", base_top=2, bn="after"), w.k2), "model.trainable is False"),
+    C("03", "exactly_trainable", "ex. 2: layers switched on one by one in a frozen base (section 2)", lambda w: a(w.l3_by_hand(), w.k2), "switched on one by one"),
+    C("03", "exactly_trainable", "ex. 2: the same, BatchNorm switched on too", lambda w: a(w.l3_by_hand(bn=True), w.k2), "switched on one by one"),
+    C("03", "exactly_trainable", "ex. 2: the last 3 blocks, BatchNorm frozen", lambda w: a(w.l3(base_top=3, bn="after"), w.k2), "the last 3 blocks of the base"),
     C("03", "exactly_trainable", "ex. 2: answer = base", lambda w: a((w.l3(base_top=2, bn="after"), w.base3)[1], w.k2), "is it `base`"),
-    C("03", "exactly_trainable", "a count no block choice gives (7 off)", lambda w: a(w.l3(top=7), w.k1 - 7), "7 too many"),
+    C("03", "exactly_trainable", "a count no block choice gives (7 off)", lambda w: a(w.l3(base_top=4), w.k1 - 7), "7 too many"),
     C("03", "head_parameters", "164,355", lambda w: a(164_355), OK),
     C("03", "head_parameters", "'164,355', a string", lambda w: a("164,355"), OK),
     C("03", "head_parameters", "164355.0, a float", lambda w: a(164355.0), OK),

@@ -72,6 +72,28 @@ class Fixtures:
                  "float": lambda v: np.asarray(v, np.float32)}[step](x)
         return x
 
+    def resized_with(self, how: str):
+        """The fashion images resized to 96 another way, then copied to RGB and preprocessed."""
+        import keras
+        import tensorflow as tf
+
+        from tlcourse import adapt
+
+        x = self.fashion.astype(np.float32)
+        resized = {
+            "nearest": lambda: adapt.resize_batch(self.fashion, 96, method="nearest"),
+            "keras nearest": lambda: keras.ops.convert_to_numpy(keras.layers.Resizing(96, 96, interpolation="nearest")(x)),
+            "keras default": lambda: keras.ops.convert_to_numpy(keras.layers.Resizing(96, 96)(x)),
+            "tf bicubic": lambda: tf.image.resize(x, (96, 96), method="bicubic").numpy(),  # overshoots, unclipped
+            "area": lambda: adapt.resize_batch(x, 96, method="area"),
+        }[how]()
+        rgb = adapt.to_rgb(np.asarray(resized, np.float32))
+        return rgb / 127.5 - 1 if how == "tf bicubic" else self.pre(rgb)  # zoo's preprocess refuses the overshoot
+
+    @cached_property
+    def other_fashion(self):  # four other images
+        return np.random.default_rng(1).integers(0, 256, (4, 28, 28, 1)).astype(np.uint8)
+
 
 
 
@@ -120,6 +142,12 @@ CASES = [
     C("05", "check_prepared_batch", "to_rgb -> preprocess -> resize", lambda w: a(w.batch("rgb pre resize"), w.fashion), OK),
     C("05", "check_prepared_batch", "a list of images", lambda w: a(list(w.batch()), w.fashion), OK),
     C("05", "check_prepared_batch", "...", lambda w: a(..., w.fashion), TODO),
+    C("05", "check_prepared_batch", "nearest-neighbour resize (adapt.resize_batch)", lambda w: a(w.resized_with("nearest"), w.fashion), OK),
+    C("05", "check_prepared_batch", "nearest-neighbour resize (keras Resizing)", lambda w: a(w.resized_with("keras nearest"), w.fashion), OK),
+    C("05", "check_prepared_batch", "keras Resizing, its defaults", lambda w: a(w.resized_with("keras default"), w.fashion), OK),
+    C("05", "check_prepared_batch", "tf.image.resize bicubic, unclipped", lambda w: a(w.resized_with("tf bicubic"), w.fashion), OK),
+    C("05", "check_prepared_batch", "'area' resize", lambda w: a(w.resized_with("area"), w.fashion), OK),
+    C("05", "check_prepared_batch", "other images", lambda w: a(w.batch(), w.other_fashion), "the same images, in the same order"),
     C("05", "check_prepared_batch", "not resized", lambda w: a(w.batch("rgb pre"), w.fashion), "resize them to 96x96"),
     C("05", "check_prepared_batch", "one channel", lambda w: a(w.batch("resize float") / 127.5 - 1, w.fashion), "still one channel"),
     C("05", "check_prepared_batch", "channel axis dropped", lambda w: a(w.batch("resize float")[..., 0] / 127.5 - 1, w.fashion), "no channel axis"),
@@ -128,7 +156,7 @@ CASES = [
     C("05", "check_prepared_batch", "x / 255", lambda w: a(w.batch("resize rgb float") / 255, w.fashion), "[0, 1]"),
     C("05", "check_prepared_batch", "the PyTorch mean/std preprocess", lambda w: a(_torch(w.batch("resize rgb float")), w.fashion), "another model's scaling"),
     C("05", "check_prepared_batch", "preprocessed twice", lambda w: a((w.batch() + 1) / 127.5 - 1, w.fashion), "preprocessed twice"),
-    C("05", "check_prepared_batch", "images in another order", lambda w: a(w.batch()[::-1], w.fashion), "same images, same order"),
+    C("05", "check_prepared_batch", "images in another order", lambda w: a(w.batch()[::-1], w.fashion), "the same images, in the same order"),
     C("05", "check_prepared_batch", "2 of the 4 images", lambda w: a(w.batch()[:2], w.fashion), "batch of 4"),
     C("05", "check_prepared_batch", "channels that differ",
       lambda w: a(np.concatenate([w.batch()[..., :2], -w.batch()[..., 2:]], axis=-1), w.fashion), "three channels differ"),

@@ -13,11 +13,27 @@ from .core import (
 )
 
 
+def _hand_toggled(answer) -> tuple[str, int] | None:
+    """A model nested in ``answer`` whose own flag is False while layers inside it are switched on one by
+    one (section 2's trap): its name and how many such layers, else None."""
+    from .. import freeze
+
+    for container in freeze._containers(answer)[1:]:
+        if not container.trainable:
+            on = [layer for layer in freeze.layers_of(container) if layer.trainable and layer.weights]
+            if on:
+                return container.name, len(on)
+    return None
+
+
 def exactly_trainable(answer, k: int) -> Feedback:
     """Lesson 03: ``answer`` is a model that should have exactly ``k`` trainable parameters.
 
-    Wrong answers are compared with the usual freezing choices (the top N blocks, with or
-    without BatchNorm) to say *what* the student did and which way to go.
+    Wrong answers are compared with the usual freezing choices (the last N blocks of the base, counted
+    as ``freeze.unfreeze_last(base, N, count="blocks")`` and the FreezePanel's slider count them, with or
+    without BatchNorm) to say *what* the student did and which way to go. A state that counts ``k`` only
+    because layers were switched on one by one inside a frozen base is refused: the base's own view and
+    the classifier's disagree (section 2).
     """
     if is_unanswered(answer):
         return unanswered("freeze or unfreeze blocks of `model` (panel or code), then set answer = model")
@@ -29,52 +45,70 @@ def exactly_trainable(answer, k: int) -> Feedback:
         return wrong(f"answer should be the model itself (answer = model), not a value of type {type(answer).__name__}: "
                      "the check counts its trainable parameters.")
     count = freeze.param_counts(answer).trainable
+    if answer.trainable and (toggled := _hand_toggled(answer)) is not None:
+        name, n_on = toggled
+        return wrong(f"{name}.trainable is False, yet {n_on} layers inside it were switched on one by one: the "
+                     f"classifier counts (and fit trains) them, while {name}'s own summary says nothing trains. "
+                     "That is the mix-up of section 2. Use the functions of tlcourse.freeze, which reopen the base "
+                     "before setting each layer's flag.")
     if count == k:
         return correct(f"exactly {k:,} trainable parameters. Remember model.compile(...) before fit.")
-    if not any(getattr(layer, "layers", None) for layer in getattr(answer, "layers", [])):
+    nested = [layer for layer in getattr(answer, "layers", []) if getattr(layer, "layers", None)]
+    if not nested:
         return wrong("this model has no pretrained base inside it: is it `base`? The exercise counts what the "
                      "classifier around it trains, so answer = model (section 2).")
     if count == 0 and not answer.trainable and any(layer.trainable for layer in freeze.layers_of(answer)):
         return wrong("model.trainable is False (freeze.freeze(model) sets it): a frozen model hides every layer "
                      "inside it, whatever their own flags say (section 2). Change the flags of base only, or start "
                      "again from freeze.unfreeze(model).")
-    names = list(freeze.blocks(answer))
+    base = nested[0]
+    in_base = {id(layer) for layer in freeze.layers_of(base)}
+    trainable_ids = {id(w) for w in answer.trainable_weights}
+    outside = [layer for layer in freeze.layers_of(answer) if id(layer) not in in_base and layer.weights]
+    head_frozen = [layer.name for layer in outside if not any(id(w) in trainable_ids for w in layer.weights)]
+    head_frozen_params = sum(layer.count_params() for layer in outside if layer.name in head_frozen)
+    names = list(freeze.blocks(base))
     with freeze.preserved(answer):
         tops, tops_bn, unfrozen = {}, {}, {}
-        for n in range(len(names) + 1):
-            freeze.unfreeze_last(answer, n, count="blocks")
+        for n in range(len(names) + 1):  # the slider at n: the last n blocks of the base, the new layers train
+            freeze.unfreeze(answer)
+            freeze.unfreeze_last(base, n, count="blocks")
             tops[n] = freeze.param_counts(answer).trainable
-            freeze.freeze_by_type(answer, keras.layers.BatchNormalization)
+            freeze.freeze_by_type(base, keras.layers.BatchNormalization)
             tops_bn[n] = freeze.param_counts(answer).trainable
         freeze.unfreeze(answer)
         for row in freeze.trainable_report(answer):
             unfrozen[row["block"]] = row["trainable"]
     if count == 0:
         return wrong(f"nothing is trainable: everything is frozen. {k:,} needs some blocks unfrozen "
-                     "(the slider, or freeze.unfreeze_last(model, n, count='blocks')).")
+                     "(the slider, or freeze.unfreeze_last(base, n, count='blocks')).")
     if count == max(tops.values()):
         return wrong(f"everything trains ({count:,}): freeze blocks from the bottom until {k:,} are left.")
+    if head_frozen and (count + head_frozen_params == k or count + head_frozen_params in {*tops.values(),
+                                                                                         *tops_bn.values()}):
+        return wrong(f"the new layers around the base are frozen ({', '.join(head_frozen)}): they must train too. "
+                     "Tick them in the panel (the slider changes blocks of the base only), or "
+                     "freeze.set_blocks_trainable(model, [...], True) in code.")
 
     def where(table, value):
         return next((n for n, v in table.items() if v == value), None)
 
     n_now, n_bn_now = where(tops, count), where(tops_bn, count)
     n_k, n_bn_k = where(tops, k), where(tops_bn, k)
-    if n_now is not None and n_bn_k is not None and n_now == n_bn_k:
+    if n_now is not None and n_bn_k is not None and n_now == n_bn_k and n_now > 0:
         return wrong(f"the right blocks, but their BatchNormalization layers train too ({count:,}). Keep every "
-                     "BatchNorm frozen: freeze.freeze_by_type(model, keras.layers.BatchNormalization), after "
+                     "BatchNorm frozen: freeze.freeze_by_type(base, keras.layers.BatchNormalization), after "
                      "unfreezing (unfreeze_last sets every layer's flag, BatchNorm's too).")
-    if n_bn_now is not None and n_k is not None and n_bn_now == n_k:
+    if n_bn_now is not None and n_k is not None and n_bn_now == n_k and n_k > 0:
         return wrong(f"the right blocks, but you froze their BatchNormalization layers ({count:,}): {k:,} counts "
                      "BatchNorm's scale and offset as trainable.")
-    for table, now, target in ((tops, n_now, n_k), (tops_bn, n_bn_now, n_bn_k)):
+    for now, target in ((n_now, n_k), (n_bn_now, n_bn_k)):
         if now is not None and target is not None:
-            same = [n for n, v in table.items() if v == count]
-            what = (f"the top {same[0]} block{'s' if same[0] > 1 else ''}" if len(same) == 1 else
-                    f"the top {same[0]} to {same[-1]} blocks (blocks without weights add nothing)")
+            what = (f"the last {now} block{'s' if now > 1 else ''} of the base" if now else
+                    "no block of the base, only the new layers around it")
             direction = "more blocks: move the slider right" if target > now else "fewer blocks: move the slider left"
             return wrong(f"you train {what}, {count:,} parameters; {k:,} needs {direction} (in code, a "
-                         f"{'larger' if target > now else 'smaller'} n in freeze.unfreeze_last(..., n, count='blocks')).")
+                         f"{'larger' if target > now else 'smaller'} n in freeze.unfreeze_last(base, n, count='blocks')).")
     gap = abs(count - k)
     block = next((name for name, v in unfrozen.items() if v == gap), None)
     if block is not None:
@@ -82,7 +116,8 @@ def exactly_trainable(answer, k: int) -> Feedback:
         return wrong(f"{count:,} trainable, {gap:,} {'too many' if count > k else 'too few'}: that is exactly block "
                      f"{block!r}. {verb.capitalize()} it.")
     return wrong(f"{count:,} trainable, {k:,} asked: {gap:,} {'too many' if count > k else 'too few'}. Start from "
-                 "the slider (the top N blocks) and read each block's figures in the panel (sections 4 and 7).")
+                 "the slider (the last N blocks of the base) and read each block's figures in the panel "
+                 "(sections 4 and 7).")
 
 
 def head_parameters(answer, n_features: int = 1280, hidden: int = 128, n_classes: int = 3) -> Feedback:

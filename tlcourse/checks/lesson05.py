@@ -177,18 +177,47 @@ def check_prepared_batch(answer, images, size: int = 96) -> Feedback:
     low, high = float(x.min()), float(x.max())
     if high > 5:
         return wrong(f"values go up to {high:.0f}: still raw pixels. Apply MobileNetV2's preprocess last.")
+    expected = input_pipeline(preprocess_for("MobileNetV2"), size)(images)
+    if float(np.abs(x - expected).max()) <= 0.05:
+        return correct(f"shape {x.shape}, three identical planes, values in [{low:.2f}, {high:.2f}].")
+    method = _resize_filter(x, images, size)
+    if method is not None:
+        return correct(f"shape {x.shape}, three identical planes, values in [{low:.2f}, {high:.2f}]: the same images, "
+                       f"resized with the {method} filter instead of adapt.resize_batch's bilinear one, so the "
+                       "pixels differ a little"
+                       + (" (and it overshoots [-1, 1] a little; adapt.resize_batch clips)" if low < -1 or high > 1 else "")
+                       + ". Any filter is fine, as long as the images you train on and the "
+                       "images you classify later go through the same one.")
     if low < -1.2 or high > 1.2:
         return wrong(f"values from {low:.2f} to {high:.2f}: not MobileNetV2's [-1, 1]. That looks like another "
                      "model's scaling (a mean and standard deviation per colour): use zoo.preprocess_for('MobileNetV2').")
     if not (np.array_equal(x[..., 0], x[..., 1]) and np.array_equal(x[..., 1], x[..., 2])):
         return wrong("the three channels differ: a grey image copied to RGB has three identical planes.")
     if low >= 0 and high <= 1:
-        return wrong("values in [0, 1]: MobileNetV2 was trained on [-1, 1] (x / 127.5 - 1); use its preprocess.")
+        return wrong("values in [0, 1]: the course's MobileNetV2 takes [-1, 1] (x / 127.5 - 1); use its preprocess.")
     if high - low < 0.1:
         return wrong(f"all values lie between {low:.3f} and {high:.3f}: preprocessed twice? The second pass squeezes "
                      "[-1, 1] into a sliver just above -1. Apply the preprocess once, to the 0..255 pixels.")
-    expected = input_pipeline(preprocess_for("MobileNetV2"), size)(images)
-    if float(np.abs(x - expected).max()) <= 0.05:
-        return correct(f"shape {x.shape}, three identical planes, values in [{low:.2f}, {high:.2f}].")
-    return wrong("right shape and range, but the pixels differ from resize -> to_rgb -> preprocess of these images: "
-                 "same images, same order?")
+    return wrong("right shape and range, but these pixels are not what resizing these images with any of "
+                 "tf.image.resize's filters, copying to RGB and preprocessing gives: the same images, in the "
+                 "same order, each resized to the full 96x96?")
+
+
+_FILTERS = ("nearest", "bicubic", "area", "lanczos3", "lanczos5", "gaussian", "mitchellcubic")
+
+
+def _resize_filter(x: np.ndarray, images, size: int) -> str | None:
+    """The tf.image.resize filter (with or without antialias) that turns ``images`` into ``x``, if any."""
+    import tensorflow as tf
+
+    from ..adapt import to_rgb
+
+    pixels = to_rgb(np.asarray(images, np.float32))
+    for method in _FILTERS:
+        for antialias in (False, True):
+            resized = tf.image.resize(pixels, (size, size), method=method, antialias=antialias).numpy()
+            for candidate in (resized, np.clip(resized, pixels.min(), pixels.max())):  # tf's, or adapt's clipped
+                if float(np.abs(x - (candidate / 127.5 - 1)).max()) <= 0.05:
+                    name = "nearest-neighbour" if method == "nearest" else f"'{method}'"
+                    return name + (" (antialiased)" if antialias and method != "nearest" else "")
+    return None

@@ -65,13 +65,14 @@ def _check_input_shape(m: ModelInfo, include_top: bool, input_shape, channels: i
     if min(input_shape[:2]) < smallest:
         raise ValueError(
             f"{m.name} needs inputs of at least {smallest}x{smallest} pixels, got {input_shape[0]}x{input_shape[1]}: "
-            "its five stride-2 stages would shrink a smaller image to nothing. Resize the images up "
-            "(tlcourse.adapt.resize_batch) rather than making the model smaller."
+            "keras.applications sets this minimum for it. Resize the images up (tlcourse.adapt.resize_batch) "
+            "rather than making the model smaller."
         )
     if include_top and input_shape[:2] != (side, side):
         raise ValueError(
-            f"{m.name} with include_top=True needs input_shape=({side}, {side}, {channels}): its classifier's "
-            f"weights were trained on features of that size. Use include_top=False for {input_shape[:2]} inputs."
+            f"{m.name} with include_top=True needs input_shape=({side}, {side}, {channels}): tlcourse loads a "
+            f"pretrained top only at the size its weights were trained at. Use include_top=False for "
+            f"{input_shape[:2]} inputs."
         )
     return input_shape
 
