@@ -31,11 +31,29 @@ class Fixtures:
         return head
 
     @property
+    def split(self):  # (train features, train labels, validation features, validation labels)
+        return (*self.features, *self.features)
+
+    @property
     def noisy_labels(self):  # 15 of the 60 labels flipped: the perfect head scores 0.75
         labels = self.features[1].copy()
         labels[::4] = 1 - labels[::4]
         return labels
 
+
+def _trains(features, labels):
+    """A right answer: train a head on what the check hands over (10 per class of well-separated blobs)."""
+    from tlcourse import train
+
+    assert len(labels) == 20 and (np.bincount(labels) == 10).all(), "the check must hand over 10 per class"
+    head, _ = train.fit_head(features, labels, epochs=60, learning_rate=1e-2)
+    return head
+
+
+def _unfilled(features, labels):
+    """The exercise's stub, handed in before the ... was filled in."""
+    head, history = ...
+    return head
 
 
 CASES = [
@@ -65,17 +83,28 @@ CASES = [
     C("02", "smallest_size", "7: a size not tried", lambda w: a(7, SCORES2, 0.9), "one of the sizes tried"),
     C("02", "smallest_size", "(10, 0.92): the table's row", lambda w: a((10, 0.92), SCORES2, 0.9), "not a tuple"),
     C("02", "smallest_size", "any answer, scores that never reach 0.9", lambda w: a(5, {5: 0.5}, 0.9), "none of the sizes"),
-    C("02", "trained_head", "a trained head", lambda w: a(w.head(), *w.features), OK),
-    C("02", "trained_head", "...", lambda w: a(..., *w.features), TODO),
-    C("02", "trained_head", "(head, history), fit_head's pair", lambda w: a((w.head(), _history()), *w.features), "unpack it"),
-    C("02", "trained_head", "the History object", lambda w: a(_history(), *w.features), "training history"),
-    C("02", "trained_head", "0.95, the accuracy", lambda w: a(0.95, *w.features), "trained Keras model"),
-    C("02", "trained_head", "an untrained head", lambda w: a(w.head(trained=False), *w.features), "about chance"),
-    C("02", "trained_head", "a head, labels in another order", lambda w: a(w.head(), w.features[0], np.random.default_rng(1).permutation(w.features[1])), "same order"),
-    C("02", "trained_head", "a head that scores 0.75", lambda w: a(w.head(), w.features[0], w.noisy_labels), "more images"),
-    C("02", "trained_head", "a head for 5 features", lambda w: a(w.head(5), *w.features), "6 cached features"),
-    C("02", "trained_head", "a head with 1 output unit", lambda w: a(w.head(6, 1), *w.features), "one unit per class"),
-    C("02", "trained_head", "a head with 3 outputs for 2 classes", lambda w: a(w.head(6, 3), *w.features), "one probability per class"),
+    # trained_head: the answer is a training function; the check hands it 10 photos per class itself
+    C("02", "trained_head", "a function that trains a head", lambda w: a(_trains, *w.split), OK),
+    C("02", "trained_head", "a function that returns a good head", lambda w: a(lambda x, y: w.head(), *w.split), OK),
+    C("02", "trained_head", "...", lambda w: a(..., *w.split), TODO),
+    C("02", "trained_head", "a trained head instead of the function", lambda w: a(w.head(), *w.split), "that is a trained head"),
+    C("02", "trained_head", "(head, history) instead of the function", lambda w: a((w.head(), _history()), *w.split), "fit_head's pair"),
+    C("02", "trained_head", "the History object", lambda w: a(_history(), *w.split), "training history"),
+    C("02", "trained_head", "0.95, the accuracy", lambda w: a(0.95, *w.split), "training function itself"),
+    C("02", "trained_head", "a function that returns nothing", lambda w: a(lambda x, y: None, *w.split), "returns nothing"),
+    C("02", "trained_head", "a function that returns (head, history)", lambda w: a(lambda x, y: (w.head(), _history()), *w.split), "unpack it"),
+    C("02", "trained_head", "a function that returns the history", lambda w: a(lambda x, y: _history(), *w.split), "returns the training history"),
+    C("02", "trained_head", "a function that returns the accuracy", lambda w: a(lambda x, y: 0.95, *w.split), "must return the trained Keras model"),
+    C("02", "trained_head", "a function that still holds a ...", lambda w: a(_unfilled, *w.split), "still holds a `...`"),
+    C("02", "trained_head", "a function that takes no arguments", lambda w: a(lambda: w.head(), *w.split), "must take (features, labels)"),
+    C("02", "trained_head", "a function that returns an untrained head", lambda w: a(lambda x, y: w.head(trained=False), *w.split), "about chance"),
+    C("02", "trained_head", "a function, validation labels in another order", lambda w: a(lambda x, y: w.head(), *w.features, w.features[0], np.random.default_rng(1).permutation(w.features[1])), "same order"),
+    C("02", "trained_head", "a function whose head scores 0.75 (too few updates)", lambda w: a(lambda x, y: w.head(), *w.features, w.features[0], w.noisy_labels), "more epochs"),
+    C("02", "trained_head", "a function whose head scores 0.75: the rule stays", lambda w: a(lambda x, y: w.head(), *w.features, w.features[0], w.noisy_labels), "stay 10 per class"),
+    C("02", "trained_head", "a function whose head takes 5 features", lambda w: a(lambda x, y: w.head(5), *w.split), "6 cached features"),
+    C("02", "trained_head", "a function whose head has 1 output unit", lambda w: a(lambda x, y: w.head(6, 1), *w.split), "one unit per class"),
+    C("02", "trained_head", "a function whose head has 3 outputs for 2 classes", lambda w: a(lambda x, y: w.head(6, 3), *w.split), "one probability per class"),
+    C("02", "trained_head", "training data with fewer than 10 photos of a class", lambda w: a(_trains, w.features[0][:35], w.features[1][:35], *w.features), "at least 10 training photos"),
     C("02", "no_augmentation_in_way_a", "'a'", lambda w: a("a"), OK),
     C("02", "no_augmentation_in_way_a", "' A ' (case, spaces)", lambda w: a(" A "), OK),
     C("02", "no_augmentation_in_way_a", "'(a)'", lambda w: a("(a)"), OK),

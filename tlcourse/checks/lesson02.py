@@ -76,31 +76,74 @@ def smallest_size(answer, scores: dict[int, float], target: float = 0.9) -> Feed
     return wrong(f"pick one of the sizes tried: {sizes} (section 4)")
 
 
-def trained_head(answer, val_features, val_labels, target: float = 0.9) -> Feedback:
-    """Lesson 02: a head trained on cached features that scores at least ``target`` on the validation features."""
+def trained_head(answer, train_features, train_labels, val_features, val_labels, per_class: int = 10,
+                 target: float = 0.85) -> Feedback:
+    """Lesson 02: a function that trains a head, given only ``per_class`` photos per class, reaching ``target``.
+
+    The answer is the student's training function ``f(features, labels) -> head``, not a trained head:
+    the check itself hands it the cached features of ``per_class`` photos of every class
+    (``train.subset_per_class(train_labels, per_class)``, seeded), so the rule "only 10 photos per
+    class" holds by construction, then scores the head it returns on the validation features.
+    """
     if is_unanswered(answer):
         return unanswered()
+    why = (f"the check must call it itself with exactly {per_class} photos per class, so that it can vouch "
+           "for the rule")
     if isinstance(answer, tuple) and answer and hasattr(answer[0], "predict"):
-        return wrong("train.fit_head returns a pair (head, history): unpack it, head, history = train.fit_head(...), "
-                     "and answer with the head")
-    if hasattr(answer, "history") and not hasattr(answer, "predict"):
-        return wrong("that is the training history; answer with the trained model itself (the head)")
-    if not hasattr(answer, "predict"):
-        return wrong("answer with the trained Keras model (the head), not its history or its accuracy")
+        return wrong(f"that is fit_head's pair (head, history); answer with your training function instead "
+                     f"(answer = train_on, no parentheses): {why}")
+    if hasattr(answer, "predict"):
+        return wrong(f"that is a trained head; answer with the function that trains it (answer = train_on, no "
+                     f"parentheses): {why}")
+    if hasattr(answer, "history"):
+        return wrong(f"that is a training history; answer with your training function (answer = train_on): {why}")
+    if not callable(answer):
+        return wrong(f"answer with your training function itself, answer = train_on (no parentheses): {why}")
+    import keras
+
+    from ..train.fitting import subset_per_class
+
+    train_labels = np.asarray(train_labels)
+    try:
+        few = subset_per_class(train_labels, per_class)
+    except ValueError as err:
+        return wrong(f"the check needs at least {per_class} training photos per class: {err}")
+    keras.utils.set_random_seed(0)
+    try:
+        head = answer(train_features[few], train_labels[few])
+    except Exception as err:  # the student's code: report its error as a hint, not a traceback
+        text = f"{type(err).__name__}: {err}".splitlines()[0][:200]
+        if "ellipsis" in text.lower():
+            return wrong(f"your function still holds a `...` ({text}): fill it in, e.g. with a call to "
+                         "train.fit_head(features, labels, ...)")
+        return wrong(f"calling your function with the features and labels of {len(few)} photos raised "
+                     f"{text}: it must take (features, labels) and return the trained head")
+    if head is None:
+        return wrong("your function returns nothing: end it with `return head`")
+    if isinstance(head, tuple) and head and hasattr(head[0], "predict"):
+        return wrong("your function returns fit_head's pair (head, history): unpack it, head, history = "
+                     "train.fit_head(...), and return the head")
+    if hasattr(head, "history") and not hasattr(head, "predict"):
+        return wrong("your function returns the training history; return the trained model itself (the head)")
+    if not hasattr(head, "predict"):
+        return wrong("your function must return the trained Keras model (the head), not its history or its accuracy")
     n_features, n_classes = val_features.shape[1], int(np.max(val_labels)) + 1
-    if tuple(answer.input_shape[1:]) != (n_features,):
+    if tuple(head.input_shape[1:]) != (n_features,):
         return wrong(f"the head must take the {n_features} cached features of one image; it takes "
-                     f"{answer.input_shape[1:]}")
-    if answer.output_shape[-1] != n_classes:
-        if answer.output_shape[-1] == 1:
+                     f"{head.input_shape[1:]}")
+    if head.output_shape[-1] != n_classes:
+        if head.output_shape[-1] == 1:
             return wrong("one output unit with softmax always says 1.0: use one unit per class "
                          f"({n_classes}) with softmax")
-        return wrong(f"the head must output one probability per class ({n_classes}), not {answer.output_shape[-1]}")
-    predictions = np.argmax(answer.predict(val_features, verbose=0), axis=-1)
+        return wrong(f"the head must output one probability per class ({n_classes}), not {head.output_shape[-1]}")
+    predictions = np.argmax(head.predict(val_features, verbose=0), axis=-1)
     score = float(np.mean(predictions == np.asarray(val_labels)))
     if score >= target:
-        return correct(f"validation accuracy {score:.3f}.")
+        return correct(f"trained on {per_class} photos per class, validation accuracy {score:.3f}.")
     if score <= 0.6:
-        return wrong(f"validation accuracy {score:.3f}, about chance: was the head trained (fit_head returns "
-                     "(head, history))? Were the labels in the same order as the features?")
-    return wrong(f"validation accuracy {score:.3f} < {target}: train on more images per class or for more epochs")
+        return wrong(f"validation accuracy {score:.3f}, about chance: does your function train the head it "
+                     "returns, on the features and labels it is given, in the same order?")
+    n_photos = len(few)
+    return wrong(f"validation accuracy {score:.3f} < {target}. The photos stay {per_class} per class, but "
+                 f"{n_photos} photos make {-(-n_photos // 32)} batch(es) of fit_head's 32, so each epoch is only that "
+                 "many updates: give the head more updates (more epochs), or a larger learning rate")
