@@ -71,3 +71,71 @@ def test_tflite_variants_export_once(tiny):
     x = np.random.default_rng(1).uniform(-1, 1, (8, 16, 16, 3)).astype(np.float32)
     variants = bench.tflite_variants(tiny, x, quantizations=(None, "int8"))
     assert set(variants) == {None, "int8"} and len(variants["int8"]) < len(variants[None])
+
+
+# -- the noise-aware choice ------------------------------------------------------------------------
+
+ROWS = [
+    {"model": "small", "params": 2.0, "accuracy": 0.925, "latency b1 (ms)": 14.0},
+    {"model": "medium", "params": 4.0, "accuracy": 0.956, "latency b1 (ms)": 22.0},
+    {"model": "large", "params": 5.0, "accuracy": 0.944, "latency b1 (ms)": 21.0},
+    {"model": "tiny", "params": 1.0, "accuracy": 0.90, "latency b1 (ms)": 15.0},
+]
+
+
+def test_standard_error_and_margin():
+    assert bench.standard_error(0.5, 100) == pytest.approx(0.05)
+    assert bench.noise_margin(0.956, 160) == pytest.approx(2 * (0.956 * 0.044 / 160) ** 0.5)  # ~5 photos
+    assert bench.noise_margin(1.0, 160) == pytest.approx(1 / 160)  # never finer than one photo
+    assert bench.noise_margin(0.9, 160, z=0) == pytest.approx(1 / 160)
+
+
+def test_choose_model_starts_small_within_noise():
+    # 2 SE at 0.956 on 160 photos is 0.032: small (0.925) ties with the best, tiny (0.90) does not
+    assert [r["model"] for r in bench.within_noise(ROWS, 160)] == ["small", "medium", "large"]
+    assert bench.choose_model(ROWS, 160)["model"] == "small"
+    assert bench.choose_model(ROWS, 160, by="latency b1 (ms)")["model"] == "small"
+    assert bench.choose_model(ROWS, 10_000)["model"] == "medium"  # many photos: small differences are real
+    assert bench.choose_model(ROWS, 160, z=0)["model"] == "medium"  # one photo (0.006) is the floor
+
+
+@pytest.mark.parametrize(("rows", "n", "kwargs", "message"), [
+    ([], 160, {}, "rows is empty"),
+    (ROWS, 0, {}, "number of validation photos"),
+    (ROWS, 160.0, {}, "number of validation photos"),
+    ([{"model": "a", "accuracy": 95.6}], 160, {}, "divide a percentage by 100"),
+    ([{"model": "a", "score": 0.9}], 160, {}, "needs an 'accuracy' entry"),
+    (ROWS, 160, {"by": "size"}, "not a column of every row"),
+    (ROWS, 160, {"z": -1}, "must be >= 0"),
+])
+def test_choose_model_bad_input(rows, n, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        bench.choose_model(rows, n, **kwargs)
+
+
+# -- where the time goes ---------------------------------------------------------------------------
+
+
+def test_tflite_without_delegate_and_ops(tiny):
+    content = bench.to_tflite(tiny)
+    plain, default = bench.TFLiteModel(content, delegate=False), bench.TFLiteModel(content)
+    assert "DELEGATE" not in plain.ops() and plain.ops()[0] == "CONV_2D"
+    assert default.ops()[-1] == "DELEGATE"  # XNNPACK took the graph over
+    x = np.random.default_rng(0).uniform(-1, 1, (3, 16, 16, 3)).astype(np.float32)
+    np.testing.assert_allclose(plain.predict(x), default.predict(x), atol=1e-5)
+
+
+def test_runtimes_rows(tiny):
+    rows = bench.runtimes(tiny, bench.to_tflite(tiny), repeats=2, progress=False)
+    assert [r["runtime"] for r in rows] == ["Keras predict()", "Keras compiled graph", "TFLite, built-in kernels",
+                                             "TFLite + XNNPACK (default)"]
+    assert rows[0]["operations"] == 3 and all(r["ms per image"] > 0 for r in rows)  # conv, pool, dense
+
+
+def test_quiet_native_stderr_restores_descriptor_2(capfd):
+    import os
+
+    with bench.quiet_native_stderr():
+        os.write(2, b"hidden\n")
+    os.write(2, b"shown\n")
+    assert capfd.readouterr().err == "shown\n"

@@ -32,6 +32,23 @@ def test_top_predictions():
         plots.top_predictions(images, DECODED[:1])
 
 
+def test_misclassified_shows_the_most_confident_mistakes_first():
+    images = np.zeros((5, 8, 8, 3), np.uint8)
+    labels = np.array([0, 0, 1, 1, 1])
+    probabilities = np.array([[0.9, 0.1], [0.3, 0.7], [0.05, 0.95], [0.6, 0.4], [0.99, 0.01]])
+    fig = plots.misclassified(images, labels, probabilities, ["cat", "dog"], n=4, ncols=2)
+    assert _is_closed(fig) and len(fig.axes) == 4  # always n tiles, whatever the number of mistakes
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == ["true: dog\nsaid: cat 99%", "true: cat\nsaid: dog 70%", "true: dog\nsaid: cat 60%", ""]
+    assert fig._suptitle.get_text() == "3 of 5 photos misclassified"
+    fig = plots.misclassified(images, labels, probabilities, ["cat", "dog"], n=2, ncols=2)
+    assert fig._suptitle.get_text() == "3 of 5 photos misclassified, the 2 most confident mistakes shown"
+    with pytest.raises(ValueError, match="one row of class probabilities"):
+        plots.misclassified(images, labels[:3], probabilities, ["cat", "dog"])
+    with pytest.raises(ValueError, match="class_names"):
+        plots.misclassified(images, labels, probabilities, ["cat", "dog", "bird"])
+
+
 def test_conv_filters():
     kernel = np.random.default_rng(0).normal(size=(3, 3, 3, 10))
     fig = plots.conv_filters(kernel, ncols=5)
@@ -108,3 +125,26 @@ def test_layers_table():
                               keras.layers.BatchNormalization(name="bn")])
     text = repr(plots.layers_table(model))
     assert "d      Dense" in text and text.splitlines()[-1].split()[-2:] == ["6", "6"]
+
+
+# -- lesson 06 -------------------------------------------------------------------------------------
+
+
+def test_accuracy_vs_latency_labels_latencies_below_20_ms():
+    ours = [{"model": m, "params": p, "accuracy": a, "latency b1 (ms)": t}
+            for m, p, a, t in [("A", 2.3e6, 0.919, 14.0), ("B", 3.4e6, 0.906, 15.5), ("C", 4.2e6, 0.956, 21.9)]]
+    published = [{**r, "top-1 %": 75.0} for r in ours] + [
+        {"model": "D", "params": 23.6e6, "top-1 %": 74.9, "latency b1 (ms)": 45.3}]
+    fig = plots.accuracy_vs_latency(ours, published, n=160)
+    assert _is_closed(fig) and len(fig.axes) == 2
+    for ax in fig.axes:
+        labels = [float(t.get_text()) for t in ax.get_xticklabels()]
+        lo, hi = ax.get_xlim()
+        assert len(labels) >= 3 and all(lo <= v <= hi for v in labels), labels
+        assert any(v < 20 for v in labels) and not [t for t in ax.get_xticklabels(minor=True) if t.get_text()]
+    assert len(fig.axes[0].containers) == 3  # one error bar per measured model
+    ax = plt.figure().subplots()
+    ax.scatter([10, 1000], [0, 1])
+    ax.set_xscale("log")
+    assert plots._round_log_ticks(ax) == [10, 20, 50, 100, 200, 500, 1000]  # a wide range: 1, 2, 5 x 10^k
+    plt.close("all")

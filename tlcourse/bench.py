@@ -1,4 +1,4 @@
-"""Measure models the way the "choosing a model" lesson needs: speed, size, memory, TFLite.
+"""Measure models the way the "choosing a model" lesson needs: speed, size, memory, TFLite, a noise-aware choice.
 
 Every latency here is the **median** of several timed runs after warm-up runs, never a
 single run: the first calls of a model pay for tracing and memory allocation, and a
@@ -6,12 +6,15 @@ laptop's timings wobble with whatever else it does.
 """
 from __future__ import annotations
 
+import contextlib
 import gc
+import math
 import os
 import statistics
+import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -139,29 +142,123 @@ def profile(model: str | Callable[[], object], input_size: int = 160, weights: s
     return row
 
 
+# -- choosing with the noise in mind ----------------------------------------------------------------
+
+
+def standard_error(accuracy: float, n: int) -> float:
+    """Standard error of an accuracy measured on ``n`` photos: ``sqrt(p (1 - p) / n)``.
+
+    Each photo is right or wrong, so the count of right answers is binomial: another sample of
+    ``n`` photos would move the accuracy by about this much (one photo alone is worth ``1 / n``).
+    """
+    n = _photo_count(n)
+    _check_fraction(accuracy)
+    return math.sqrt(accuracy * (1 - accuracy) / n)
+
+
+def noise_margin(best: float, n: int, z: float = 2.0) -> float:
+    """How far below ``best`` an accuracy may be and still count as a tie: ``z`` standard errors,
+    and never less than one photo (``1 / n``; the standard error is 0 at an accuracy of 1)."""
+    if z < 0:
+        raise ValueError(f"z counts standard errors and must be >= 0, not {z}")
+    return max(z * standard_error(best, n), 1 / _photo_count(n))
+
+
+def within_noise(rows: list[dict], n: int, z: float = 2.0, accuracy_key: str = "accuracy") -> list[dict]:
+    """The rows whose accuracy is within :func:`noise_margin` of the best row's (the best included)."""
+    if not rows:
+        raise ValueError("rows is empty: pass one row per model, each with an accuracy")
+    for row in rows:
+        if accuracy_key not in row:
+            raise ValueError(f"each row needs an {accuracy_key!r} entry; this one has {sorted(row)}")
+        _check_fraction(row[accuracy_key])
+    best = max(row[accuracy_key] for row in rows)
+    margin = noise_margin(best, n, z)
+    return [row for row in rows if row[accuracy_key] >= best - margin - 1e-12]
+
+
+def choose_model(rows: list[dict], n: int, by: str = "params", z: float = 2.0, accuracy_key: str = "accuracy") -> dict:
+    """Start small, noise-aware: among the models whose accuracy is within ``z`` standard errors of
+    the best (:func:`within_noise`), the row with the smallest ``by`` (parameters by default, an exact
+    count; a latency column also works).
+
+    ``n`` is the number of validation photos the accuracies were measured on. A finer rule (e.g.
+    "within half a point of the best" on 160 photos, less than one photo) follows the noise of
+    which photos happened to be drawn, not the models.
+    """
+    kept = within_noise(rows, n, z, accuracy_key)
+    missing = [row.get("model", row) for row in kept if by not in row]
+    if missing:
+        raise ValueError(f"by={by!r} is not a column of every row (missing for {missing}); "
+                         f"use one of {sorted(set.intersection(*(set(r) for r in kept)))}")
+    return min(kept, key=lambda row: row[by])
+
+
+def _photo_count(n) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n is the number of validation photos, a positive integer (e.g. len(val_set)), not {n!r}")
+    return int(n)
+
+
+def _check_fraction(accuracy) -> None:
+    if not 0 <= accuracy <= 1:
+        hint = ": divide a percentage by 100" if 1 < accuracy <= 100 else ""
+        raise ValueError(f"an accuracy is a fraction between 0 and 1, not {accuracy!r}{hint}")
+
+
 # -- TFLite ---------------------------------------------------------------------------------------
 
 
-def _interpreter_class():
-    """LiteRT's interpreter (the ai-edge-litert package) when installed, else TensorFlow's older one."""
+@contextlib.contextmanager
+def quiet_native_stderr() -> Iterator[None]:
+    """Send what C++ code writes to file descriptor 2 to ``/dev/null`` while the block runs.
+
+    TFLite's converter and interpreter print lines there ("fully_quantize: 0, ...", "INFO: Created
+    TensorFlow Lite XNNPACK delegate for CPU.") that ``TF_CPP_MIN_LOG_LEVEL`` does not reach.
+    Python's own ``sys.stderr`` in a notebook is not descriptor 2, so progress bars still show.
+    """
+    sys.stderr.flush()
     try:
-        from ai_edge_litert.interpreter import Interpreter
+        saved = os.dup(2)
+    except OSError:  # pragma: no cover - no descriptor 2 to redirect
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _interpreter_module():
+    """LiteRT's interpreter module (the ai-edge-litert package) when installed, else TensorFlow's older one.
+
+    LiteRT ("Lite Runtime") is the name Google gave TFLite in 2024; the file format is the same.
+    """
+    try:
+        from ai_edge_litert import interpreter
     except ImportError:  # pragma: no cover - platforms without a LiteRT wheel
         import warnings
 
         import tensorflow as tf
 
         warnings.filterwarnings("ignore", message=".*tf.lite.Interpreter is deprecated.*")
-        Interpreter = tf.lite.Interpreter
-    return Interpreter
+        return tf.lite.experimental, tf.lite.Interpreter
+    return interpreter, interpreter.Interpreter
 
 
 def to_tflite(model, quantization: str | None = None, representative: np.ndarray | None = None) -> bytes:
     """Convert a Keras model to a TFLite flatbuffer.
 
-    ``quantization``: None (float32), ``"dynamic"`` (weights stored as int8, activations float), or
-    ``"int8"`` (full-integer: weights and activations int8, int8 input and output; needs
-    ``representative``, a few hundred typical *preprocessed* inputs, to calibrate activation ranges).
+    ``quantization``: None (float32); ``"dynamic"`` (dynamic range: weight tensors of 1,024 elements
+    or more stored as int8; input and output stay float, and at run time the operations with a
+    "hybrid" kernel quantize their float input on the fly, measuring its range at every call, so no
+    calibration is needed); or ``"int8"`` (full integer: weights and activations int8, int8 input
+    and output; needs ``representative``, a few hundred typical *preprocessed* inputs, to calibrate
+    the range of every activation once, at conversion).
     ``model`` may also be the folder of an exported SavedModel.
     """
     import tensorflow as tf
@@ -191,7 +288,48 @@ def tflite_variants(model, representative: np.ndarray, quantizations=QUANTIZATIO
                 for q in bar(quantizations, desc="converting to TFLite", unit="model", show=progress)}
 
 
+def runtimes(model, content: bytes, repeats: int = 10, progress: bool = True) -> list[dict]:
+    """Time one image through the same float32 model four ways, to see where the time goes.
+
+    ``model`` is the Keras model and ``content`` its float32 TFLite conversion. Rows: Keras
+    ``predict`` (what most code calls), the compiled graph :func:`latency` uses, TFLite with its
+    built-in kernels only, and TFLite as it runs by default, with the XNNPACK delegate. Each row
+    also counts the operations run: Keras layers, or TFLite operators after conversion.
+    """
+    from .progress import bar
+
+    x = np.zeros((1, *model.input_shape[1:]), np.float32)
+    layers = _count_layers(model)
+    plain, default = TFLiteModel(content, delegate=False), TFLiteModel(content)
+    ways = [
+        ("Keras predict()", layers, lambda: time_call(lambda: model.predict(x, verbose=0), repeats, 1)),
+        ("Keras compiled graph", layers, lambda: latency(model, 1, repeats)),
+        ("TFLite, built-in kernels", len(plain.ops()), lambda: plain.latency(repeats)),
+        ("TFLite + XNNPACK (default)", len(plain.ops()), lambda: default.latency(repeats)),
+    ]
+    return [{"runtime": name, "operations": operations, "ms per image": timed().median_ms}
+            for name, operations, timed in bar(ways, desc="timing", unit="runtime", show=progress)]
+
+
+def _count_layers(model) -> int:
+    """Layers that compute something, counted inside nested models (input layers left out)."""
+    import keras
+
+    count = 0
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            count += _count_layers(layer)
+        elif not isinstance(layer, keras.layers.InputLayer):
+            count += 1
+    return count
+
+
 def _convert(converter, quantization: str | None, representative: np.ndarray | None) -> bytes:
+    with quiet_native_stderr():  # "fully_quantize: 0, inference_type: 6, ..."
+        return _configure(converter, quantization, representative).convert()
+
+
+def _configure(converter, quantization: str | None, representative: np.ndarray | None):
     import tensorflow as tf
 
     if quantization:
@@ -202,7 +340,7 @@ def _convert(converter, quantization: str | None, representative: np.ndarray | N
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
         converter.inference_input_type = tf.int8
         converter.inference_output_type = tf.int8
-    return converter.convert()
+    return converter
 
 
 class TFLiteModel:
@@ -210,18 +348,30 @@ class TFLiteModel:
 
     For an int8 model the inputs are quantized and the outputs dequantized with the scales
     stored in the file, so the caller never sees the difference.
+
+    ``delegate=False`` turns off the default XNNPACK delegate, which otherwise takes over every
+    operator it supports with its own optimised CPU kernels (see :meth:`ops`).
     """
 
-    def __init__(self, content: bytes, threads: int | None = None):
+    def __init__(self, content: bytes, threads: int | None = None, delegate: bool = True):
         self.content = content
-        self.interpreter = _interpreter_class()(model_content=content, num_threads=threads or os.cpu_count())
-        self.interpreter.allocate_tensors()
+        module, interpreter = _interpreter_module()
+        resolver = module.OpResolverType.AUTO if delegate else module.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
+        with quiet_native_stderr():  # "INFO: Created TensorFlow Lite XNNPACK delegate for CPU."
+            self.interpreter = interpreter(model_content=content, num_threads=threads or os.cpu_count(),
+                                           experimental_op_resolver_type=resolver)
+            self.interpreter.allocate_tensors()
         self.input = self.interpreter.get_input_details()[0]
         self.output = self.interpreter.get_output_details()[0]
 
     @property
     def size_bytes(self) -> int:
         return len(self.content)
+
+    def ops(self) -> list[str]:
+        """The operators of the converted graph in execution order (``CONV_2D``, ...); with the
+        delegate on, a final ``DELEGATE`` entry stands for the operators XNNPACK took over."""
+        return [op["op_name"] for op in self.interpreter._get_ops_details()]
 
     def _one(self, x: np.ndarray) -> np.ndarray:
         dtype = self.input["dtype"]

@@ -116,6 +116,50 @@ def top_predictions(
     return _finish(fig)
 
 
+def misclassified(
+    images: Sequence[np.ndarray] | np.ndarray,
+    labels: Sequence[int] | np.ndarray,
+    probabilities: np.ndarray,
+    class_names: Sequence[str],
+    n: int = 16,
+    ncols: int = 8,
+    size: float = 1.6,
+):
+    """The photos a classifier got wrong, most confident mistakes first (lesson 02).
+
+    ``probabilities`` is ``model.predict(...)`` output, one row of class probabilities per image.
+    Each tile is titled with the true label, the predicted one and the probability the model gave
+    it. The grid always has ``n`` tiles (empty ones stay blank), so the figure's size does not
+    depend on how many mistakes a run makes; the title says how many there are.
+    """
+    import matplotlib.pyplot as plt
+
+    labels, probabilities = np.asarray(labels), np.asarray(probabilities)
+    if probabilities.ndim != 2 or len(probabilities) != len(labels) or len(images) != len(labels):
+        raise ValueError(
+            f"{len(images)} images, {len(labels)} labels and probabilities of shape {probabilities.shape}: pass one "
+            "label and one row of class probabilities (model.predict output) per image"
+        )
+    if probabilities.shape[1] != len(class_names):
+        raise ValueError(f"{probabilities.shape[1]} probabilities per image but {len(class_names)} class names: "
+                         "pass the data set's class_names")
+    predicted = np.argmax(probabilities, axis=-1)
+    wrong = np.flatnonzero(predicted != labels)
+    wrong = wrong[np.argsort(-probabilities[wrong, predicted[wrong]], kind="stable")]
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, (size + 0.45) * nrows + 0.3), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, i in zip(axes.flat, wrong[:n]):
+        ax.imshow(np.asarray(images[i]).astype(np.uint8))
+        ax.set_title(f"true: {class_names[labels[i]]}\nsaid: {class_names[predicted[i]]} "
+                     f"{probabilities[i, predicted[i]]:.0%}", fontsize=8, color="#b22")
+    shown = min(n, len(wrong))
+    fig.suptitle(f"{len(wrong)} of {len(labels)} photos misclassified"
+                 + (f", the {shown} most confident mistakes shown" if len(wrong) > shown else ""), fontsize=10)
+    return _finish(fig)
+
+
 def conv_filters(kernel: np.ndarray, ncols: int = 8, size: float = 0.9, title: str | None = None):
     """First-layer filters as little colour images: a (h, w, 3, n) kernel gives n RGB tiles.
 
@@ -267,6 +311,7 @@ def detections(images, true_boxes, pred_boxes=None, pred_classes=None, class_nam
                 if class_names is not None:
                     ax.text(x0, y0 - 2, class_names[int(c)], color="white", fontsize=7,
                             bbox={"facecolor": colours[int(c) % 10], "pad": 1, "lw": 0})
+    return _finish(fig)
 
 
 # -- lesson 03: freezing ------------------------------------------------------------------------
@@ -373,12 +418,15 @@ def freeze_runs(runs: dict[str, dict]):
 # -- lesson 06: choosing a model ----------------------------------------------------------------------
 
 
-def accuracy_vs_latency(measured: list[dict], published: list[dict] | None = None, latency_key: str = "latency b1 (ms)"):
+def accuracy_vs_latency(measured: list[dict], published: list[dict] | None = None, latency_key: str = "latency b1 (ms)",
+                        n: int | None = None):
     """Accuracy against latency, marker area proportional to parameters, one point per model.
 
-    ``measured`` rows need ``model``, ``accuracy`` (0..1, on your data), ``params`` and ``latency_key``.
+    ``measured`` rows need ``model``, ``accuracy`` (0..1, on your data), ``params`` and ``latency_key``;
+    with ``n`` (the number of validation photos) each gets an error bar of two standard errors.
     ``published`` rows (optional, second panel) need ``model``, ``top-1 %``, ``params``, ``latency_key``:
-    published ImageNet accuracy against the latency *you* measured.
+    published ImageNet accuracy against the latency *you* measured. The latency axis is logarithmic,
+    labelled at round values (:func:`_round_log_ticks`).
     """
     import matplotlib.pyplot as plt
 
@@ -386,20 +434,46 @@ def accuracy_vs_latency(measured: list[dict], published: list[dict] | None = Non
     if published:
         panels.append(("published ImageNet top-1 %", published, lambda r: r["top-1 %"]))
     fig, axes = plt.subplots(1, len(panels), figsize=(6.2 * len(panels), 4.2), squeeze=False)
-    for ax, (ylabel, rows, accuracy) in zip(axes[0], panels):
+    for k, (ax, (ylabel, rows, accuracy)) in enumerate(zip(axes[0], panels)):
         biggest = max(r["params"] for r in rows)
         for i, r in enumerate(rows):
             x, y = r[latency_key], accuracy(r)
             ax.scatter(x, y, s=60 + 1200 * r["params"] / biggest, alpha=0.55, color=plt.cm.tab10(i % 10))
+            if k == 0 and n:
+                two_se = 200 * (r["accuracy"] * (1 - r["accuracy"]) / n) ** 0.5
+                ax.errorbar(x, y, yerr=two_se, color=plt.cm.tab10(i % 10), capsize=3, lw=1)
             ax.annotate(r["model"], (x, y), textcoords="offset points", xytext=(6, 6), fontsize=8)
         ax.set_xscale("log")
-        ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}"))
-        ax.xaxis.set_minor_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}" if str(v)[0] in "235" else ""))
         ax.set_xlabel(f"{latency_key.replace('latency ', 'latency, ').replace('b1', 'batch 1')} on this machine")
-        ax.set_ylabel(ylabel)
+        ax.set_ylabel(ylabel + (f"\n(bars: 2 standard errors, {n} photos)" if k == 0 and n else ""))
         ax.grid(alpha=0.3)
         ax.margins(0.25)
+        _round_log_ticks(ax)
     fig.suptitle("marker area ~ parameters", fontsize=9)
+    return _finish(fig)
+
+
+def _round_log_ticks(ax, at_least: int = 4) -> list[float]:
+    """Label a logarithmic x axis at round values inside its limits: 1, 2, 5 x 10^k when that gives
+    ``at_least`` labels, else 1, 1.5, 2, 3, 5, 7 x 10^k, else 1, 1.2, 1.5, 2, 2.5, 3, 4, ... 9 x 10^k,
+    else (a range narrower than a factor of two, e.g. 12-25 ms) evenly spaced round values. Returns the ticks."""
+    import math
+
+    from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
+
+    lo, hi = ax.get_xlim()
+    decades = range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)
+    for mantissas in ((1, 2, 5), (1, 1.5, 2, 3, 5, 7), (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9)):
+        ticks = [t for e in decades for m in mantissas if lo <= (t := round(m * 10**e, 12)) <= hi]
+        if len(ticks) >= at_least:
+            break
+    else:
+        steps = MaxNLocator(nbins=2 * at_least, steps=[1, 2, 5, 10]).tick_values(lo, hi)
+        ticks = [round(float(t), 12) for t in steps if lo <= t <= hi]
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    return ticks
 
 
 # -- lesson 05: input adaptation -----------------------------------------------------------------
