@@ -6,19 +6,19 @@ laptop's timings wobble with whatever else it does.
 """
 from __future__ import annotations
 
-import contextlib
 import gc
 import math
 import os
 import statistics
-import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from .env import quiet_native_stderr
 
 QUANTIZATIONS = (None, "dynamic", "int8")
 
@@ -207,30 +207,6 @@ def _check_fraction(accuracy) -> None:
 
 
 # -- TFLite ---------------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def quiet_native_stderr() -> Iterator[None]:
-    """Send what C++ code writes to file descriptor 2 to ``/dev/null`` while the block runs.
-
-    TFLite's converter and interpreter print lines there ("fully_quantize: 0, ...", "INFO: Created
-    TensorFlow Lite XNNPACK delegate for CPU.") that ``TF_CPP_MIN_LOG_LEVEL`` does not reach.
-    Python's own ``sys.stderr`` in a notebook is not descriptor 2, so progress bars still show.
-    """
-    sys.stderr.flush()
-    try:
-        saved = os.dup(2)
-    except OSError:  # pragma: no cover - no descriptor 2 to redirect
-        yield
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    try:
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
 
 
 def _interpreter_module():
