@@ -1,12 +1,25 @@
-"""The FreezePanel in a real JupyterLab page, clicked by headless Chromium through Playwright.
+"""The lessons' widgets in a real JupyterLab page, clicked by headless Chromium through Playwright.
 
-The test starts JupyterLab on 127.0.0.1, opens lesson 03 (a copy with its outputs cleared, so
-that everything in the page comes from this run), runs the lesson's panel cells (tagged
-``freeze-panel-demo``), ticks a block's checkbox, moves the slider with the keyboard, and checks
-that the readout in the page shows the counts ``model.summary()`` gives for the same choice.
-A screenshot is saved in ``test-artifacts/browser/``. A second test loses the page's first run request
-on purpose and checks that the recovery in ``_run_cell`` (reload the page, run the cell again) works;
-a failure quotes the server's kernels, the status bar, JupyterLab's log and the browser console.
+One JupyterLab on 127.0.0.1 serves every lesson (module-scoped fixture); each test opens its lesson
+(a copy with its outputs and widget state cleared, so that everything in the page comes from this run),
+runs only the cells its widget needs (tagged ``freeze-panel-demo`` in lesson 03, ``widget-demo`` in
+the others), finds the widget by its CSS classes (``tlc-widget`` plus its own), checks that no
+"Error displaying widget" shows, operates a control and checks that what the page shows changes. A
+screenshot per widget is saved in ``test-artifacts/browser/``; the kernels of one lesson are shut down
+before the next starts.
+
+- Lesson 03, the FreezePanel: ticks a block's checkbox, moves the slider with the keyboard, and checks
+  that the readout shows the counts ``model.summary()`` gives for the same choice.
+- Lesson 01, the PhotoClassifier: uploads a photo through the *Upload* button's file chooser and picks
+  a late block, and checks that the top-5 labels, the photo and the feature maps change.
+
+A further test loses the page's first run request on purpose and checks that the recovery in
+``_run_cell`` (reload the page, run the cell again) works; a failure quotes the server's kernels, the
+status bar, JupyterLab's log and the browser console.
+
+To add a lesson's widget: tag the cells it needs ``widget-demo`` in ``course/NN_*.ipynb``, then write a
+test like ``test_photo_classifier_in_jupyterlab``: ``_start_lesson`` (fresh kernel, cells run, widget
+found), operate one control, ``_wait_for_text`` on what should change, ``_screenshot``.
 
 It needs Debian's ``chromium`` at /usr/bin/chromium (or ``$TLCOURSE_CHROMIUM``) and the
 ``playwright`` Python package; it never downloads a browser. Without them it is skipped, with
@@ -33,6 +46,7 @@ LESSON = ROOT / "lessons" / "03_freezing.ipynb"
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 CHROMIUM = Path(os.environ.get("TLCOURSE_CHROMIUM", "/usr/bin/chromium"))
 DEMO_TAG = "freeze-panel-demo"
+WIDGET_TAG = "widget-demo"  # the cells a lesson's widget needs (the other lessons)
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-default-apps",
@@ -60,19 +74,20 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _lesson_copy() -> tuple[Path, list[int]]:
-    """Copy the lesson with outputs and widget state removed; return it and the demo cells' indices."""
+def _lesson_copy(lesson: Path = LESSON, tag: str = DEMO_TAG) -> tuple[Path, list[int]]:
+    """Copy the lesson with outputs and widget state removed; return it and the indices of its cells
+    tagged ``tag``."""
     import nbformat
 
-    nb = nbformat.read(LESSON, as_version=4)
+    nb = nbformat.read(lesson, as_version=4)
     nb.metadata.pop("widgets", None)
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
-    demo = [i for i, cell in enumerate(nb.cells) if DEMO_TAG in cell.metadata.get("tags", [])]
-    assert len(demo) >= 2, f"lesson 03 has no cells tagged {DEMO_TAG!r}"
+    demo = [i for i, cell in enumerate(nb.cells) if tag in cell.metadata.get("tags", [])]
+    assert len(demo) >= 2, f"{lesson.name} has no cells tagged {tag!r}"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    copy = ARTIFACTS / LESSON.name
+    copy = ARTIFACTS / lesson.name
     nbformat.write(nb, copy)
     return copy, demo
 
@@ -220,12 +235,15 @@ def _diagnosis(page, url: str, token: str) -> str:
     ])
 
 
-def _open_notebook(page, url: str, token: str, path: Path | None = None) -> None:
-    """Open the notebook at ``path`` (or reload the page) and wait until its kernel is ready."""
+def _open_notebook(page, url: str, token: str, path: Path | None = None, workspace: str | None = None) -> None:
+    """Open the notebook at ``path`` (or reload the page) and wait until its kernel is ready.
+
+    A ``workspace`` of its own keeps JupyterLab from reopening the tabs an earlier test left open."""
     if path is None:
         page.reload()
     else:
-        page.goto(f"{url}/lab/tree/{path.relative_to(ROOT).as_posix()}?token={token}")
+        lab = f"lab/workspaces/{workspace}" if workspace else "lab"
+        page.goto(f"{url}/{lab}/tree/{path.relative_to(ROOT).as_posix()}?token={token}")
     page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=90_000)
     _wait_for_kernel(page, url, token)
 
@@ -315,8 +333,9 @@ def _drive(lab, page):
         # the first cell imports TensorFlow: on a fresh venv with a cold disk cache that alone can take a minute
         _run_cell(page, lab, index, timeout_s=180 if n == 0 else 60)
 
-    panel = page.locator(".tlc-freeze-panel")
+    panel = page.locator(".tlc-widget.tlc-freeze-panel")  # the course widgets' shared root class, and its own
     panel.wait_for(timeout=30_000)
+    assert page.locator(".jp-Notebook").get_by_text("Error displaying widget").count() == 0
     assert panel.locator(".tlc-block-checkbox").count() == 22
     _readout_shows(page, expected["start"])
     assert "no weights: unfreezing unlocks nothing" in panel.locator(".tlc-block-bar").nth(19).inner_text()
@@ -375,6 +394,104 @@ def test_a_lost_run_request_is_sent_again(lab, browser):
         assert _run_cell(page, lab, demo_cells[0], timeout_s=180), "the request was not lost: nothing was tested"
         assert "log: tlc: dropped an execute_request" in page.console_lines
         report = _diagnosis(page, url, token)  # what a failure would quote
-        assert '"execution_state": "idle"' in report and "Kernel started" in report and "Idle" in report
+        # the log's last lines: the reload's reconnection (the kernel's start may be further back, under load)
+        assert '"execution_state": "idle"' in report and "Connecting to kernel" in report and "Idle" in report
+    finally:
+        page.context.close()
+
+
+# -- the other lessons' widgets: one JupyterLab, one kernel at a time ---------------------------------
+
+def _close_sessions(url: str, token: str, timeout_s: float = 30) -> None:
+    """Shut down every notebook session (and its kernel) on the server: the next lesson starts alone."""
+    with urllib.request.urlopen(f"{url}/api/sessions?token={token}", timeout=10) as reply:
+        sessions = json.load(reply)
+    for session in sessions:
+        request = urllib.request.Request(f"{url}/api/sessions/{session['id']}?token={token}", method="DELETE")
+        urllib.request.urlopen(request, timeout=30).close()
+    deadline = time.monotonic() + timeout_s
+    while _kernels(url, token):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"kernels still running {timeout_s:.0f} s after their sessions were deleted: "
+                                 f"{_kernels(url, token)}")
+        time.sleep(0.5)
+
+
+def _start_lesson(lab, page, lesson: Path, css_class: str, tag: str = WIDGET_TAG):
+    """Open a clean copy of ``lesson`` in a fresh kernel, run its cells tagged ``tag`` and return the
+    widget whose root element has ``tlc-widget`` and ``css_class``, once it is rendered."""
+    url, token = lab
+    _close_sessions(url, token)
+    copy, cells = _lesson_copy(lesson, tag)
+    _open_notebook(page, url, token, copy, workspace=lesson.stem)
+    for n, index in enumerate(cells):  # the first cell imports TensorFlow: up to a minute on a cold disk
+        _run_cell(page, lab, index, timeout_s=180 if n == 0 else 90)
+    widget = page.locator(f".tlc-widget.{css_class}")
+    widget.wait_for(timeout=30_000)
+    assert widget.count() == 1, f"{widget.count()} widgets with class {css_class} in the page"
+    errors = page.locator(".jp-Notebook").get_by_text("Error displaying widget")
+    assert errors.count() == 0, f"the page says: {errors.first.inner_text()}"
+    return widget
+
+
+def _wait_for_text(locator, wanted: str, timeout_s: float = 30) -> str:
+    """Wait until ``locator``'s text contains ``wanted``; return the text."""
+    deadline = time.monotonic() + timeout_s
+    while wanted not in locator.inner_text():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the page shows {locator.inner_text()!r}, expected it to contain {wanted!r}")
+        time.sleep(0.2)
+    return locator.inner_text()
+
+
+def _screenshot(widget, name: str) -> None:
+    widget.scroll_into_view_if_needed()
+    widget.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def _photo(path: Path) -> Path:
+    """scikit-image's coffee photo as a JPEG file (offline), 512x400: something to upload."""
+    import skimage.data
+    from PIL import Image
+
+    Image.fromarray(skimage.data.coffee()).save(path, format="JPEG", quality=90)
+    return path
+
+
+def test_photo_classifier_in_jupyterlab(lab, browser, tmp_path):
+    """Lesson 01: upload a photo through the Upload button, pick a late block; labels, photo and maps change."""
+    url, token = lab
+    started = time.monotonic()
+    page = _new_page(browser)
+    try:
+        widget = _start_lesson(lab, page, ROOT / "lessons" / "01_pretrained_models.ipynb", "tlc-photo-classifier")
+        shown = time.monotonic()
+        top5, photo = widget.locator(".tlc-photo-top5"), widget.locator("img.tlc-photo-view")
+        maps, maps_caption = widget.locator("img.tlc-feature-maps"), widget.locator(".tlc-feature-maps-caption")
+        assert "cat" in top5.inner_text() and "espresso" not in top5.inner_text()  # the first sample: the cat
+        assert "block_1:" in maps_caption.inner_text() and "early" in maps_caption.inner_text()
+        photo_before, maps_before = photo.get_attribute("src"), maps.get_attribute("src")
+
+        with page.expect_file_chooser() as chooser:
+            widget.locator(".tlc-photo-upload").click()
+        chooser.value.set_files(str(_photo(tmp_path / "coffee.jpg")))
+        clicked = time.monotonic()
+        _wait_for_text(top5, "espresso")
+        answered = time.monotonic() - clicked
+        _wait_for_text(widget.locator(".tlc-photo-caption"), "your photo: coffee.jpg")
+        assert photo.get_attribute("src") != photo_before and maps.get_attribute("src") != maps_before
+        assert "your photo: coffee.jpg" in widget.locator(".tlc-photo-picker select").input_value()
+
+        maps_before = maps.get_attribute("src")
+        widget.locator(".tlc-layer-picker button", has_text="block_13").click()
+        _wait_for_text(maps_caption, "block_13:")
+        assert "late" in maps_caption.inner_text() and maps.get_attribute("src") != maps_before
+        assert widget.locator(".tlc-message").inner_text().strip() == ""  # no error shown
+        _screenshot(widget, "photo_classifier")
+        print(f"browser test, lesson 01: {time.monotonic() - started:.1f} s ({shown - started:.1f} s to the widget); "
+              f"upload -> top-5 shown in the page: {answered:.2f} s")
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / "failure_01.png"))
+        raise
     finally:
         page.context.close()

@@ -1,4 +1,4 @@
-"""Interactive widgets for the lessons, built on :mod:`tlcourse.freeze` (never the reverse).
+"""The FreezePanel (lesson 03), built on :mod:`tlcourse.freeze` (never the reverse).
 
 :class:`FreezePanel` lets a student freeze and unfreeze a model's blocks by hand and watch
 the trainable parameter counts change. Every control can also be driven from code
@@ -18,7 +18,8 @@ import math
 import ipywidgets as widgets
 import keras
 
-from . import freeze
+from .. import freeze
+from .base import CourseWidget
 
 #: Colours of the block states (the same in the readout's bars and its legend).
 COLOURS = {"trainable": "#2e7d32", "partly": "#ef8f00", "frozen": "#90a4ae", "no weights": "#ffffff"}
@@ -36,7 +37,7 @@ def _base_of(model: keras.layers.Layer) -> keras.layers.Layer:
     return nested[0] if len(nested) == 1 else model
 
 
-class FreezePanel(widgets.VBox):
+class FreezePanel(CourseWidget, widgets.VBox):
     """Freeze and unfreeze a model's blocks with checkboxes, a slider and two buttons.
 
     ``FreezePanel(model)`` shows one row per block of :func:`tlcourse.freeze.blocks` (MobileNetV2's
@@ -47,10 +48,14 @@ class FreezePanel(widgets.VBox):
     trainable, non-trainable and total parameters: the figures ``model.summary()`` prints. Blocks
     without weights (pooling, dropout) are marked "no weights": unfreezing them adds nothing.
 
+    Its text form (``repr``) gives the counts; its static picture, one bar per block coloured by state.
+
     The panel changes only ``trainable`` flags, never a weight's value, and says when the model
     needs ``model.compile(...)`` again: ``fit`` updates the weights that were trainable when it built
     its training step, at its first call after ``compile()``, and Keras itself gives no warning.
     """
+
+    css_class = "tlc-freeze-panel"
 
     def __init__(self, model: keras.layers.Layer, *, columns: int | None = None):
         if not isinstance(model, keras.layers.Layer) or not getattr(model, "layers", None):
@@ -105,7 +110,7 @@ class FreezePanel(widgets.VBox):
             grid_template_columns=f"repeat({columns}, 1fr)", grid_gap="0 18px"))
         controls = widgets.HBox([self.slider, self.freeze_button, self.unfreeze_button])
         super().__init__([self.readout, controls, grid])
-        self.add_class("tlc-freeze-panel")
+        self._course_widget_setup()
         self.refresh()
 
     # -- driving the panel from code (tests, nbval, a student's cell) -------------------------------
@@ -174,10 +179,32 @@ class FreezePanel(widgets.VBox):
             bar.value = self._bar_html(report[name])
         self.readout.value = self._readout_html()
 
-    def __repr__(self) -> str:
+    def text(self) -> str:
+        """One line: the number of blocks and the counts (the panel's ``repr`` and ``text/plain``)."""
         c = self.counts
         return (f"FreezePanel({len(self._groups)} blocks: trainable {c.trainable:,} | "
                 f"non-trainable {c.non_trainable:,} | total {c.total:,})")
+
+    def snapshot(self):
+        """The blocks as bars (length: parameters, square-root scale; colour: state) under the counts."""
+        import matplotlib.pyplot as plt
+
+        report = freeze.trainable_report(self.model)
+        fig, ax = plt.subplots(figsize=(7, 0.8 + 0.17 * len(report)))
+        names = [row["block"] for row in report][::-1]
+        sizes = [math.sqrt(row["params"]) for row in report][::-1]
+        states = ["no weights" if row["params"] == 0 else row["state"] for row in report][::-1]
+        ax.barh(range(len(names)), [max(s, 0.5) for s in sizes], color=[COLOURS[s] for s in states],
+                edgecolor="#777", linewidth=0.4)
+        ax.set_yticks(range(len(names)), names, fontsize=7)
+        ax.set_xticks([])
+        ax.set_xlabel("parameters (square-root scale); green trainable, grey frozen, orange partly", fontsize=7)
+        c = self.counts
+        ax.set_title(f"Trainable {c.trainable:,} · Non-trainable {c.non_trainable:,} · Total {c.total:,}",
+                     fontsize=9)
+        fig.tight_layout()
+        plt.close(fig)
+        return fig
 
     # -- internals ---------------------------------------------------------------------------------
     def _current_compile_marker(self):
