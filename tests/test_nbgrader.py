@@ -41,6 +41,14 @@ def nbgrader(course: Path, *args: str, timeout: int = 900) -> subprocess.Complet
     return done
 
 
+def nbgrader_at_once(course: Path, commands: list[tuple[str, ...]]) -> None:
+    """Run several nbgrader commands at the same time (each autograde runs a whole lesson: use both cores)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(len(commands)) as pool:
+        list(pool.map(lambda args: nbgrader(course, *args), commands))
+
+
 @pytest.fixture(scope="module")
 def course(tmp_path_factory) -> Path:
     """Every lesson exported and released (``generate_assignment``), with the course's own database.
@@ -138,7 +146,8 @@ def test_autograde_scores_worked_untouched_and_one_wrong(course, lesson):
     submit(course, lesson, "one_wrong", {**full, number: wrong})
     for student in ("worked", "untouched", "one_wrong"):
         nbgrader(course, "db", "student", "add", student)
-    nbgrader(course, "autograde", lesson)
+    # one autograde per student, at once, as a teacher with a core per submission would run them
+    nbgrader_at_once(course, [("autograde", lesson, "--student", s) for s in ("worked", "untouched", "one_wrong")])
     worked, untouched, one_wrong = (scores(course, lesson, s) for s in ("worked", "untouched", "one_wrong"))
     points = ng.POINTS * len(full)
     print(f"{lesson}: worked {sum(worked.values())}/{points}, untouched {sum(untouched.values())}, "
