@@ -523,7 +523,6 @@ def sample_photos(size: int = 224, names: list[str] | None = None) -> dict[str, 
     channels. ``names`` picks among :data:`SAMPLE_PHOTOS` (default: all of them).
     """
     import skimage.data
-    from PIL import Image
 
     names = list(SAMPLE_PHOTOS) if names is None else list(names)
     unknown = [n for n in names if n not in SAMPLE_PHOTOS]
@@ -534,9 +533,19 @@ def sample_photos(size: int = 224, names: list[str] | None = None) -> dict[str, 
         image = getattr(skimage.data, SAMPLE_PHOTOS[name])()
         image = image[0] if isinstance(image, tuple) else image  # stereo pair: the left view
         image = np.repeat(image[..., None], 3, axis=-1) if image.ndim == 2 else image[..., :3]
-        h, w = image.shape[:2]
-        side = min(h, w)
-        top, left = (h - side) // 2, (w - side) // 2
-        square = Image.fromarray(np.ascontiguousarray(image[top : top + side, left : left + side]))
-        out[name] = np.asarray(square.resize((size, size), Image.BILINEAR), np.uint8)
+        out[name] = center_square(image, size)
     return out
+
+
+def center_square(image: np.ndarray, size: int) -> np.ndarray:
+    """The centre square of an (h, w, 3) uint8 image, resized to ``size`` x ``size`` (bilinear).
+
+    Cropping keeps the objects' proportions where resizing the whole image would squash them.
+    """
+    from PIL import Image
+
+    h, w = image.shape[:2]
+    side = min(h, w)
+    top, left = (h - side) // 2, (w - side) // 2
+    square = Image.fromarray(np.ascontiguousarray(image[top : top + side, left : left + side]))
+    return np.asarray(square.resize((size, size), Image.BILINEAR), np.uint8)

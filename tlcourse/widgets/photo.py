@@ -95,10 +95,7 @@ def read_photo(content: bytes, size: int = 224, name: str = "the file") -> tuple
         notes.append(f"only {w} x {h} pixels: the model sees it blown up")
     if max(h, w) > 2 * min(h, w):
         notes.append("much wider than tall (or the reverse): only its centre square is kept")
-    side = min(h, w)
-    top, left = (h - side) // 2, (w - side) // 2
-    square = Image.fromarray(np.ascontiguousarray(pixels[top : top + side, left : left + side]))
-    return np.asarray(square.resize((size, size), Image.BILINEAR), np.uint8), notes
+    return data.center_square(pixels, size), notes
 
 
 def _to_rgb(image, notes: list[str]) -> np.ndarray:
