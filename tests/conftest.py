@@ -51,3 +51,34 @@ def requires_data(fn):
     except data.DataNotFoundError:
         found = False
     return pytest.mark.skipif(not found and not os.environ.get("CI"), reason="cats_and_dogs_filtered not found: set TLCOURSE_DATA")(fn)
+
+
+# -- the real-browser tests (test_browser*.py): one JupyterLab and one Chromium for all of them ------------
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory):
+    """JupyterLab on 127.0.0.1 rooted at the repository, shared by every browser test: (url, token)."""
+    from browserlab import running_lab
+
+    with running_lab(tmp_path_factory.mktemp("jupyterlab")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium (never downloaded), shared by every browser test."""
+    from browserlab import headless_chromium
+
+    with headless_chromium() as chromium:
+        yield chromium
+
+
+@pytest.fixture
+def lesson_page(lab, browser):
+    """A fresh page for one lesson's widget test; afterwards the page is closed and its kernels shut down."""
+    from browserlab import close_sessions, new_page
+
+    page = new_page(browser)
+    yield page
+    page.context.close()
+    close_sessions(*lab)

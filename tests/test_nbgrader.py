@@ -1,8 +1,9 @@
 """The lessons as nbgrader assignments, graded by the real nbgrader (offline, in a temporary course folder).
 
-The autograde test grades lessons 01 and 07 for three students each: the worked answers, the untouched
-release, one typical wrong answer (each lesson costs three runs of it; see the times in INSTRUCTORS.md).
-``TLCOURSE_NBGRADER_LESSONS=01`` grades fewer."""
+The autograde test grades lessons 01 and 04, two of the quickest with checked exercises, for three
+students each: the worked answers, the untouched release, one typical wrong answer (each lesson costs
+three runs of it, one after another; see the times in INSTRUCTORS.md). ``TLCOURSE_NBGRADER_LESSONS=01``
+grades fewer, ``TLCOURSE_NBGRADER_LESSONS=01,04,07`` more."""
 from __future__ import annotations
 
 import os
@@ -25,9 +26,10 @@ BIN = Path(sys.executable).parent
 # One typical wrong answer per graded lesson: (exercise number, the wrong answer cell).
 WRONG = {
     "01_pretrained_models": (1, "answer = (64, 928)  # the pair swapped"),
+    "04_fine_tuning": (1, "answer = 1e-2  # higher than the head's rate"),
     "07_beyond_classification": (1, "answer = 0.5"),
 }
-LESSONS = [n for n in WRONG if n[:2] in os.environ.get("TLCOURSE_NBGRADER_LESSONS", "01,07").split(",")]
+LESSONS = [n for n in WRONG if n[:2] in os.environ.get("TLCOURSE_NBGRADER_LESSONS", "01,04").split(",")]
 
 
 def nbgrader(course: Path, *args: str, timeout: int = 900) -> subprocess.CompletedProcess:
@@ -39,14 +41,6 @@ def nbgrader(course: Path, *args: str, timeout: int = 900) -> subprocess.Complet
     assert done.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     assert "[ERROR]" not in done.stderr and "| ERROR]" not in done.stderr, done.stderr[-3000:]
     return done
-
-
-def nbgrader_at_once(course: Path, commands: list[tuple[str, ...]]) -> None:
-    """Run several nbgrader commands at the same time (each autograde runs a whole lesson: use both cores)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(len(commands)) as pool:
-        list(pool.map(lambda args: nbgrader(course, *args), commands))
 
 
 @pytest.fixture(scope="module")
@@ -146,8 +140,9 @@ def test_autograde_scores_worked_untouched_and_one_wrong(course, lesson):
     submit(course, lesson, "one_wrong", {**full, number: wrong})
     for student in ("worked", "untouched", "one_wrong"):
         nbgrader(course, "db", "student", "add", student)
-    # one autograde per student, at once, as a teacher with a core per submission would run them
-    nbgrader_at_once(course, [("autograde", lesson, "--student", s) for s in ("worked", "untouched", "one_wrong")])
+    # one command grades every submission, one after another, as a teacher runs it (three autograde
+    # commands at once in one course folder failed in CI: kernels died or did not answer at start-up)
+    nbgrader(course, "autograde", lesson)
     worked, untouched, one_wrong = (scores(course, lesson, s) for s in ("worked", "untouched", "one_wrong"))
     points = ng.POINTS * len(full)
     print(f"{lesson}: worked {sum(worked.values())}/{points}, untouched {sum(untouched.values())}, "

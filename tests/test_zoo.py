@@ -41,19 +41,22 @@ def test_linear_probe_pretrained_vs_random():
     import tlcourse
     from tlcourse import data, train
 
-    train_set = data.cats_vs_dogs("train", per_class=200, image_size=224, seed=0)
-    val_set = data.cats_vs_dogs("validation", per_class=250, image_size=224, seed=0)
+    # 160 px and 100 photos per class, as in lesson 02 (which measures 0.96 there): a third of the
+    # compute of 224 px and 200 per class, and the same verdict
+    train_set = data.cats_vs_dogs("train", per_class=100, image_size=160, seed=0)
+    val_set = data.cats_vs_dogs("validation", per_class=200, image_size=160, seed=0)
     scores = {}
     for weights in ("imagenet", None):
         tlcourse.setup(seed=0)
-        base, preprocess = zoo.load("MobileNetV2", include_top=False, pooling="avg", weights=weights)
+        base, preprocess = zoo.load("MobileNetV2", include_top=False, input_shape=(160, 160, 3), pooling="avg",
+                                    weights=weights)
         f_train = train.extract_features(base, train_set.images, preprocess, progress=False)
         f_val = train.extract_features(base, val_set.images, preprocess, progress=False)
         # a random network's features are ~1e-8 in size: standardise both so scale is not what differs
         f_train, f_val = train.standardize(f_train, f_val)
         head, _ = train.fit_head(f_train, train_set.labels, epochs=20)
         scores[weights] = train.accuracy(head, f_val, val_set.labels)
-    assert scores["imagenet"] >= 0.95, scores
+    assert scores["imagenet"] >= 0.93, scores  # 0.93: 28 of the 400 validation photos wrong
     assert 0.4 <= scores[None] <= 0.7, scores  # colour statistics alone give random features a little
     assert scores["imagenet"] - scores[None] >= 0.25, scores
 

@@ -44,6 +44,8 @@ c.ClearSolutions.text_stub = {TEXT_STUB!r}
 # Lessons train small models: give each cell time on a busy hub, and each notebook a kernel of its own.
 c.Execute.timeout = 600
 c.Execute.interrupt_on_timeout = True
+# TensorFlow kernels start slowly on a busy machine; nbclient's default wait for a kernel is 60 s.
+c.Execute.startup_timeout = 180
 '''
 
 
