@@ -63,9 +63,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def lesson_copy(lesson: Path = LESSON, tag: str = DEMO_TAG) -> tuple[Path, list[int]]:
+def lesson_copy(lesson: Path = LESSON, tag: str | None = DEMO_TAG) -> tuple[Path, list[int]]:
     """Copy the lesson with outputs and widget state removed; return it and the indices of its cells
-    tagged ``tag``."""
+    tagged ``tag`` (``tag=None``: the whole lesson is wanted, no cell list)."""
     import nbformat
 
     nb = nbformat.read(lesson, as_version=4)
@@ -73,8 +73,8 @@ def lesson_copy(lesson: Path = LESSON, tag: str = DEMO_TAG) -> tuple[Path, list[
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
-    demo = [i for i, cell in enumerate(nb.cells) if tag in cell.metadata.get("tags", [])]
-    assert len(demo) >= 2, f"{lesson.name} has no cells tagged {tag!r}"
+    demo = [i for i, cell in enumerate(nb.cells) if tag in cell.metadata.get("tags", [])] if tag else []
+    assert tag is None or len(demo) >= 2, f"{lesson.name} has no cells tagged {tag!r}"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     copy = ARTIFACTS / lesson.name
     nbformat.write(nb, copy)
@@ -82,9 +82,10 @@ def lesson_copy(lesson: Path = LESSON, tag: str = DEMO_TAG) -> tuple[Path, list[
 
 
 @contextmanager
-def running_lab(home: Path) -> Iterator[tuple[str, str]]:
+def running_lab(home: Path, preexec_fn=None, log_name: str = "jupyterlab.log") -> Iterator[tuple[str, str]]:
     """JupyterLab on 127.0.0.1 with a token, rooted at the repository, its settings under ``home``:
-    yields ``(url, token)``; stopped (with its kernels) afterwards."""
+    yields ``(url, token)``; stopped (with its kernels) afterwards. ``preexec_fn`` runs in the server's
+    process before it starts (e.g. to enter a memory cgroup that its kernels then inherit)."""
     settings = home / "settings" / "@jupyterlab"
     for plugin, values in {
         "notebook-extension/tracker": {"windowingMode": "none"},  # every cell in the DOM
@@ -104,8 +105,9 @@ def running_lab(home: Path) -> Iterator[tuple[str, str]]:
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", "--LabApp.news_url=",
     ] + (["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else [])
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = open(ARTIFACTS / "jupyterlab.log", "w")  # noqa: SIM115 (the server writes to it until the finally below)
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    log = open(ARTIFACTS / log_name, "w")  # noqa: SIM115 (the server writes to it until the finally below)
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                              start_new_session=True, preexec_fn=preexec_fn)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90
