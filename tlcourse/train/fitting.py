@@ -1,7 +1,7 @@
 """Fitting and timing: quiet `fit` with progress, accuracy against labelled photos, stopwatches, timed runs."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import keras
 import numpy as np
@@ -38,13 +38,15 @@ def fit(
     initial_epoch: int = 0,
     progress: bool = False,
     desc: str | None = None,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
 ) -> keras.callbacks.History:
     """``model.fit`` quietly (``verbose=0``), with an optional per-epoch progress bar; returns the History.
 
     ``epochs`` counts the epochs of this call (``initial_epoch`` only shifts their numbering, so
     two phases can share one set of learning curves). ``min_steps`` guarantees that many updates
     on tiny data sets by repeating the examples within each epoch (see :func:`repeats_for`).
-    The model must be compiled.
+    ``callbacks`` go to ``model.fit`` after the progress bar (e.g. ``LiveCurves.callback()``, which
+    draws each epoch into a widget). The model must be compiled.
     """
     if not getattr(model, "compiled", False) or getattr(model, "optimizer", None) is None:
         raise RuntimeError(
@@ -55,10 +57,10 @@ def fit(
         copies = repeats_for(len(y), batch_size, epochs, min_steps)
         if copies > 1:
             x, y = np.concatenate([x] * copies), np.concatenate([y] * copies)
-    callbacks = [epoch_bar(epochs, desc or f"training {model.name}")] if progress else []
+    bars = [epoch_bar(epochs, desc or f"training {model.name}")] if progress else []
     return model.fit(
         x, y, validation_data=validation_data, epochs=initial_epoch + epochs, initial_epoch=initial_epoch,
-        batch_size=batch_size, verbose=0, callbacks=callbacks,
+        batch_size=batch_size, verbose=0, callbacks=bars + list(callbacks),
     )
 
 
