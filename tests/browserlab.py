@@ -176,15 +176,17 @@ def server_kernels(url: str, token: str) -> list[dict]:
         return json.load(reply)
 
 
-def diagnosis(page, url: str, token: str) -> str:
-    """What the server, the page and the browser said: appended to a failure's message for CI's log."""
+def diagnosis(page, url: str, token: str, log_name: str = "jupyterlab.log") -> str:
+    """What the server, the page and the browser said: appended to a failure's message for CI's log.
+
+    ``log_name``: the server's log in test-artifacts/browser/, as given to :func:`running_lab`."""
     try:
         kernels = json.dumps(server_kernels(url, token))
     except OSError as error:
         kernels = f"(no answer: {error})"
     status = page.locator("#jp-main-statusbar")
     dialogs = " | ".join(" ".join(text.split()) for text in page.locator(".jp-Dialog").all_inner_texts())
-    log = (ARTIFACTS / "jupyterlab.log").read_text(errors="replace").splitlines()
+    log = (ARTIFACTS / log_name).read_text(errors="replace").splitlines()
     return "\n".join([
         f"kernels on the server: {kernels}",
         f"status bar: {' '.join(status.inner_text().split()) if status.count() else '(none)'}",

@@ -300,13 +300,16 @@ def _offer_button(kernels: list[Kernel]) -> None:
 
 
 def check(lesson: str | None = None, memory: Memory | None = None, peaks: dict[str, float] | None = None,
-          find_kernels=other_kernels) -> None:
-    """Raise :class:`NotEnoughMemory` if this lesson would not fit in the memory left (see the module)."""
+          find_kernels=other_kernels, held: int | None = None) -> None:
+    """Raise :class:`NotEnoughMemory` if this lesson would not fit in the memory left (see the module).
+
+    ``held`` is what this kernel already holds (bytes; its resident memory when not given).
+    """
     if os.environ.get("TLCOURSE_MEMORY_GUARD", "1") == "0":
         return
     memory = memory if memory is not None else read_memory()
     lesson = lesson or this_lesson()
-    need = needed(lesson, peaks if peaks is not None else lesson_peaks(), own_rss())
+    need = needed(lesson, peaks if peaks is not None else lesson_peaks(), own_rss() if held is None else held)
     if memory is None or need is None or memory.free >= need:
         return
     kernels = find_kernels()

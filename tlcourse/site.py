@@ -260,6 +260,8 @@ nav.tl-nav.tl-bottom { margin: 2rem 0 0; }
 main { max-width: 1100px; margin: 0 auto; padding: 1rem 1.5rem 3rem; }
 .tl-widget-fallback { font: 12px/1.4 var(--jp-code-font-family, monospace); color: var(--tl-muted); background: var(--tl-bg); padding: .4rem .6rem;
   border-left: 3px solid var(--tl-line); white-space: pre-wrap; margin: 0; }
+div.tl-widget-fallback { white-space: normal; }
+.tl-widget-fallback img { display: block; max-width: 100%; margin-top: .3rem; }
 .tl-widget-fallback::before { content: "Interactive widget (open the notebook in JupyterLab to use it): ";
   font-style: italic; }
 .jupyter-widgets:has(.widget-subarea) > .tl-widget-fallback { display: none; }
@@ -267,7 +269,8 @@ main { max-width: 1100px; margin: 0 auto; padding: 1rem 1.5rem 3rem; }
 
 # The lab template, with: a navigation bar above and below; require.js, the widget renderer, MathJax
 # and Mermaid only on pages that use them (all four come from CDNs); hidden widgets (finished progress
-# bars) left out; a text fallback under each visible widget for when the renderer cannot load.
+# bars) left out; under each visible widget, its picture (when the widget gives one) or its text, for
+# when the renderer cannot load; a widget whose state was not saved shows its picture alone.
 PAGE_TEMPLATE_SOURCE = """
 {%- extends 'index.html.j2' -%}
 
@@ -304,9 +307,15 @@ PAGE_TEMPLATE_SOURCE = """
 <script type="application/vnd.jupyter.widget-view+json">
 {{ view | json_dumps | escape_html_script }}
 </script>
-{%- if 'text/plain' in output.data %}
+{%- if 'image/png' in output.data %}
+<div class="tl-widget-fallback"><img alt="the widget as it was left" src="data:image/png;base64,{{ output.data['image/png'] }}"></div>
+{%- elif 'text/plain' in output.data %}
 <pre class="tl-widget-fallback">{{ output.data['text/plain'] | escape_html }}</pre>
 {%- endif %}
+</div>
+{%- elif 'image/png' in output.data -%}
+<div class="jp-RenderedImage jp-OutputArea-output {{ extra_class }}">
+<img alt="the widget as it was left" src="data:image/png;base64,{{ output.data['image/png'] }}">
 </div>
 {%- endif -%}
 {%- endblock data_widget_view -%}
