@@ -101,6 +101,23 @@ def test_baseline_cnn_learns_an_easy_problem():
         train.baseline_cnn((4, 4, 3), filters=(8, 16, 32))
 
 
+def test_steps_per_execution_makes_the_same_updates():
+    """baseline_cnn runs 16 steps per call into the graph (lesson 02's CNN from scratch, for speed): the
+    weights after training must be those of one step per call, augmentation included (10 steps per
+    epoch, so the last call of each epoch is a partial one)."""
+    rng = np.random.default_rng(1)
+    x, y = rng.uniform(0, 255, (80, 16, 16, 3)).astype("float32"), np.repeat([0, 1], 40)
+    weights = {}
+    for steps in (1, 4):
+        keras.utils.set_random_seed(0)
+        model = train.baseline_cnn((16, 16, 3), filters=(8, 16), steps_per_execution=steps)
+        start = model.get_weights()
+        train.fit(model, x, y, epochs=2, batch_size=8)
+        weights[steps] = model.get_weights()
+        assert not np.allclose(start[0], weights[steps][0]), "the CNN did not train"
+    assert all(np.allclose(a, b, atol=1e-5) for a, b in zip(weights[1], weights[4], strict=True))
+
+
 def test_fit_needs_compile_and_counts_epochs():
     x, y = _blobs(8)
     head = train.classifier_head(8, 2)

@@ -20,12 +20,17 @@ def classifier_head(
     return keras.Sequential(layers, name=name)
 
 
-def compile_classifier(model: keras.Model, learning_rate: float = 1e-3) -> keras.Model:
-    """Adam + sparse categorical cross-entropy + accuracy: the course's default for classifiers."""
+def compile_classifier(model: keras.Model, learning_rate: float = 1e-3, steps_per_execution: int = 1) -> keras.Model:
+    """Adam + sparse categorical cross-entropy + accuracy: the course's default for classifiers.
+
+    ``steps_per_execution`` > 1 runs that many training steps per call into the compiled graph: the same
+    updates in the same order, with less Python overhead per batch (it pays for small, fast models).
+    """
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
+        steps_per_execution=steps_per_execution,
     )
     return model
 
