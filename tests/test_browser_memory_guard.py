@@ -71,17 +71,21 @@ def _run_all(page, lab, done, timeout_s: float) -> None:
             print("Run All: every kernel idle while the page waits; reloading the page and running all again")
             retried = True
             page.reload()
-            page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=90_000)
-            page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').wait_for(timeout=180_000)
+            _wait_until_shown(page)
             _press_run_all(page)
+
+
+def _wait_until_shown(page) -> None:
+    """The notebook's cells are on the page and its kernel shows idle."""
+    page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=90_000)
+    page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').wait_for(timeout=180_000)
 
 
 def _open(page, lab, lesson: str):
     url, token = lab
     copy, _ = lesson_copy(ROOT / "lessons" / lesson, tag=None)
     page.goto(f"{url}/lab/workspaces/guard-{lesson[:2]}/tree/{copy.relative_to(ROOT).as_posix()}?token={token}")
-    page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=90_000)
-    page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').wait_for(timeout=180_000)
+    _wait_until_shown(page)
 
 
 def test_the_guard_stops_a_lesson_that_would_not_fit_and_its_button_frees_memory(cgroup, browser, tmp_path):

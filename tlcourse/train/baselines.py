@@ -43,7 +43,7 @@ def baseline_cnn(
     parameters, sized for small images on a CPU; ``resize_to`` shrinks larger inputs first (a
     64-pixel CNN trains about six times faster than a 160-pixel one). Compiled with
     :func:`compile_classifier`, 16 steps per call into the graph: its steps are so small that Python's
-    per-batch overhead dominated them (lesson 02's 40 epochs: 38 s -> 26 s on 2 cores, same weights).
+    per-batch overhead dominated them (lesson 02's 40 epochs: 38 s -> 28 s on 2 cores, the same weights).
     """
     if len(input_shape) != 3:
         raise ValueError(f"input_shape must be (height, width, channels), got {input_shape}")
