@@ -272,3 +272,32 @@ def test_inference_mode_survives_saving(tiny_base, tmp_path):
     again = keras.models.load_model(tmp_path / "m.keras")
     np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
     assert isinstance(again.get_layer(f"{tiny_base.name}_inference_mode"), train.InferenceMode)
+
+
+class _RecordingBase:
+    """Stands in for a pretrained base: records the batch sizes it is called with, returns 4 features each."""
+
+    name = "recorder"
+
+    def __init__(self, input_shape):
+        self.input_shape, self.batches = input_shape, []
+
+    def predict_on_batch(self, batch):
+        self.batches.append(len(batch))
+        return np.zeros((len(batch), 4), np.float32)
+
+
+@pytest.mark.parametrize(("input_shape", "image_side", "expected"), [
+    ((None, 160, 160, 3), 160, 8), ((None, 32, 32, 3), 28, 32), ((None, None, None, 3), 224, 4)])
+def test_extract_features_batches_by_cpus_and_input_size(monkeypatch, input_shape, image_side, expected):
+    """One CPU: 8 photos per batch at 160 pixels, the base's input size deciding (else the images')."""
+    import tlcourse.cpus
+
+    monkeypatch.setattr(tlcourse.cpus, "usable_cpus", lambda *a, **k: 1)
+    base = _RecordingBase(input_shape)
+    features = train.extract_features(base, np.zeros((40, image_side, image_side, 3), np.uint8),
+                                      lambda x: x / 127.5 - 1, progress=False)
+    assert features.shape == (40, 4)
+    assert base.batches[0] == expected and sum(base.batches) == 40
+    with pytest.raises(ValueError, match="batch_size must be at least 1"):
+        train.extract_features(base, np.zeros((2, 8, 8, 3), np.uint8), batch_size=0)

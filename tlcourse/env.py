@@ -61,6 +61,32 @@ def import_tensorflow_quietly():
             import tensorflow  # noqa: F401
 
 
+def match_tensorflow_threads(cpus: int | None = None) -> bool:
+    """Give TensorFlow as many threads as this kernel has CPUs (:func:`tlcourse.cpus.usable_cpus`).
+
+    TensorFlow counts the cores it may run on, not a container's CPU quota (mybinder.org: 1 CPU of a
+    many-core host), and too many threads under a quota are throttled. Only possible before TensorFlow
+    runs its first operation: returns False (and changes nothing) after that, or when nothing needs changing.
+    """
+    from .cpus import usable_cpus
+
+    cpus = usable_cpus() if cpus is None else cpus
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    if cpus >= cores:
+        return False
+    import tensorflow as tf
+
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(cpus)
+        tf.config.threading.set_inter_op_parallelism_threads(cpus)
+    except RuntimeError:  # TensorFlow already started its thread pools
+        return False
+    return True
+
+
 def seed_everything(seed: int = DEFAULT_SEED) -> None:
     """Seed Python, NumPy and TensorFlow so that CPU runs are repeatable."""
     import keras
@@ -69,14 +95,15 @@ def seed_everything(seed: int = DEFAULT_SEED) -> None:
 
 
 def setup(seed: int = DEFAULT_SEED, plots: bool = True) -> None:
-    """Prepare a lesson: check it fits in memory, quiet TF, seed everything, set plot defaults.
+    """Prepare a lesson: check it fits in memory, quiet TF, fit its threads to the CPUs, seed, set plot defaults.
 
     The memory check (:func:`tlcourse.memory.check`) comes first, at the lesson's first call only,
     before anything heavy is loaded: if the lesson would not fit, it stops here with a message that
     says who holds the memory. Later calls (a lesson reseeds before each training) only reseed.
     """
     global _memory_checked
-    if not _memory_checked:
+    first = not _memory_checked
+    if first:
         from .memory import check
 
         check()
@@ -84,6 +111,9 @@ def setup(seed: int = DEFAULT_SEED, plots: bool = True) -> None:
     quiet_tensorflow()
     import_tensorflow_quietly()
     import tensorflow as tf
+
+    if first:
+        match_tensorflow_threads()
 
     tf.get_logger().setLevel("ERROR")
     seed_everything(seed)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 import keras
 import numpy as np
 
+from ..cpus import extraction_batch_size
 from ..progress import bar
 from ..zoo.preprocess import warn_if_unscaled
 
@@ -14,7 +15,7 @@ def extract_features(
     base: keras.Model,
     images: np.ndarray,
     preprocess: Callable[[np.ndarray], np.ndarray] | None = None,
-    batch_size: int = 32,
+    batch_size: int | None = None,
     progress: bool = True,
     pool: bool = True,
 ) -> np.ndarray:
@@ -23,7 +24,12 @@ def extract_features(
     Returns one row per image; 4-D outputs (no pooling in ``base``) are average-pooled,
     so the result is always (n_images, n_features). With ``pool=False`` the outputs are
     kept as they are (e.g. the feature maps of a lower part of a network, lesson 04).
+    ``batch_size`` defaults to 8 photos per usable CPU at 160 pixels, more for smaller inputs, at most 32
+    (:func:`tlcourse.cpus.extraction_batch_size`: larger batches cost memory and, on one CPU, time).
     """
+    batch_size = extraction_batch_size(side=_input_side(base, images)) if batch_size is None else batch_size
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     chunks = []
     starts = range(0, len(images), batch_size)
     for start in bar(starts, desc=f"features from {base.name}", unit="batch", show=progress):
@@ -39,6 +45,14 @@ def extract_features(
             out = out.mean(axis=(1, 2))
         chunks.append(out.reshape(len(batch), -1))
     return np.concatenate(chunks) if chunks else np.zeros((0, 0), np.float32)
+
+
+def _input_side(base: keras.Model, images: np.ndarray) -> int:
+    """The larger side of what ``base`` computes on: its fixed input size, else the images' (160 if unknown)."""
+    shape = getattr(base, "input_shape", None)
+    dims = [d for d in (shape[1:3] if isinstance(shape, tuple) and len(shape) == 4 else ()) if d]
+    dims = dims or [d for d in np.shape(images)[1:3] if d]
+    return max(dims) if dims else 160
 
 
 def layer_outputs(model: keras.Model, images: np.ndarray, layer_names: list[str]) -> dict[str, np.ndarray]:
