@@ -44,3 +44,11 @@ def test_oom_kills_read_from_v1_and_v2_files(tmp_path):
 def test_unknown_lessons_are_refused(capsys):
     assert binderbench.main(["42"]) == 2
     assert "no lessons to run" in capsys.readouterr().err
+
+
+def test_a_dead_kernel_comes_with_the_servers_last_lines(tmp_path):
+    log = tmp_path / "server.log"
+    log.write_text("\n".join(f"line {i}" for i in range(40)) + "\n[E] KernelRestarter: restart failed\n")
+    tail = binderbench._log_tail(log, lines=3)
+    assert tail.splitlines() == ["line 38", "line 39", "[E] KernelRestarter: restart failed"]
+    assert "no server log" in binderbench._log_tail(tmp_path / "missing.log")

@@ -176,6 +176,14 @@ def run_all(client, cells: list, timeout: float) -> str | None:
     return None
 
 
+def _log_tail(log: Path, lines: int = 15) -> str:
+    """The last lines of the server's log (why a kernel died), or a note that it could not be read."""
+    try:
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+    except OSError as error:
+        return f"(no server log: {error})"
+
+
 def open_lesson(url: str, token: str, runtime: Path, notebook: Path, timeout: float) -> dict:
     """Open ``notebook`` as a session (kernels of the earlier lessons stay open) and run all its cells;
     if the memory guard stops it, shut the other kernels down as its button does and run all again."""
@@ -205,6 +213,7 @@ def open_lesson(url: str, token: str, runtime: Path, notebook: Path, timeout: fl
             row["result"] = f"error: {error[:120]}"
     except Exception as failure:  # noqa: BLE001 (a dead kernel, a timeout: reported in the table)
         row["result"] = f"{type(failure).__name__}: {str(failure)[:120]}"
+        row["server log"] = _log_tail(runtime / "server.log")
     finally:
         row["seconds"] = time.perf_counter() - started
         row["peak MB"] = _kernel_peak_mb(kernel_id)
@@ -242,6 +251,8 @@ def main(argv: list[str] | None = None) -> int:
                 peak = "n/a" if row["peak MB"] is None else f"{row['peak MB']:.0f}"
                 print(f"{row['lesson']}: {row['seconds']:.0f} s, peak {peak} MB, {row['guard'] or 'guard silent'}, "
                       f"{row['result']}", flush=True)
+                if "server log" in row:
+                    print("  the Jupyter server's last lines:\n    " + row["server log"].replace("\n", "\n    "), flush=True)
             kills = oom_kills(cgroup)
     finally:
         remove_cgroup(cgroup)
