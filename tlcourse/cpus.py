@@ -13,73 +13,45 @@ import math
 import os
 from pathlib import Path
 
-
-def _cgroup_path(proc: Path, controller: str) -> tuple[str, str] | None:
-    """``("v1", path)`` for the v1 hierarchy that has ``controller``, else ``("v2", path)``, from /proc/self/cgroup."""
-    try:
-        lines = (proc / "self" / "cgroup").read_text().splitlines()
-    except OSError:
-        return None
-    v2 = None
-    for line in lines:
-        parts = line.split(":", 2)
-        if len(parts) != 3:
-            continue
-        hierarchy, controllers, path = parts
-        if controller in controllers.split(","):
-            return "v1", path
-        if hierarchy == "0" and controllers == "":
-            v2 = ("v2", path)
-    return v2
-
-
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text().strip()
-    except OSError:
-        return None
+from .cgroups import paths, read_int, read_text, up_to
 
 
 def _quota_of(folder: Path, version: str) -> float | None:
     """The CPUs the quota in one cgroup folder allows (None: no quota there, or unreadable)."""
     if version == "v2":
-        text = _read(folder / "cpu.max")  # "max 100000" or "<quota> <period>"
-        fields = text.split() if text else []
+        fields = (read_text(folder / "cpu.max") or "").split()  # "max 100000" or "<quota> <period>"
         if len(fields) == 2 and fields[0].isdigit() and fields[1].isdigit() and int(fields[1]) > 0:
             return int(fields[0]) / int(fields[1])
         return None
-    quota, period = _read(folder / "cpu.cfs_quota_us"), _read(folder / "cpu.cfs_period_us")
-    if quota and period and quota.isdigit() and period.isdigit() and int(period) > 0:  # "-1": no quota
-        return int(quota) / int(period)
-    return None
+    quota, period = read_int(folder / "cpu.cfs_quota_us"), read_int(folder / "cpu.cfs_period_us")  # -1: none
+    return quota / period if quota is not None and period else None
 
 
 def cpu_quota(cgroup_root: Path = Path("/sys/fs/cgroup"), proc: Path = Path("/proc")) -> float | None:
     """The CPUs this process's cgroup quota allows (1.0 on mybinder.org), the tightest of its parents;
     None where no quota applies or none can be read."""
-    found = _cgroup_path(proc, "cpu")
-    if found is None:
+    found = paths(proc, "cpu")
+    if not found:
         return None
-    version, path = found
+    version = "v1" if "v1" in found else "v2"
     root = cgroup_root if version == "v2" else next(
         (cgroup_root / name for name in ("cpu", "cpu,cpuacct", "cpuacct,cpu") if (cgroup_root / name).is_dir()),
         cgroup_root / "cpu")
-    folder, quotas = root / path.strip("/"), []
-    while True:
-        if (quota := _quota_of(folder, version)) is not None:
-            quotas.append(quota)
-        if folder == root or root not in folder.parents:
-            break
-        folder = folder.parent
+    quotas = [q for folder in up_to(root, found[version]) if (q := _quota_of(folder, version)) is not None]
     return min(quotas) if quotas else None
+
+
+def visible_cores() -> int:
+    """The cores this process may run on (its affinity mask), whatever a quota allows of them."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
 
 
 def usable_cpus(cgroup_root: Path = Path("/sys/fs/cgroup"), proc: Path = Path("/proc")) -> int:
     """The CPUs this process can keep busy: the cores it may run on, fewer if a cgroup quota says so."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # not Linux
-        cores = os.cpu_count() or 1
+    cores = visible_cores()
     quota = cpu_quota(cgroup_root, proc)
     return max(1, min(cores, math.ceil(quota))) if quota else max(1, cores)
 

@@ -18,7 +18,7 @@ import warnings
 from collections.abc import Iterator
 
 DEFAULT_SEED = 42
-_memory_checked = False  # the memory guard runs at a kernel's first setup() only
+_first_setup_done = False  # the memory guard and the thread counts: at a kernel's first setup() only
 
 
 def quiet_tensorflow() -> None:
@@ -68,14 +68,10 @@ def match_tensorflow_threads(cpus: int | None = None) -> bool:
     many-core host), and too many threads under a quota are throttled. Only possible before TensorFlow
     runs its first operation: returns False (and changes nothing) after that, or when nothing needs changing.
     """
-    from .cpus import usable_cpus
+    from .cpus import usable_cpus, visible_cores
 
     cpus = usable_cpus() if cpus is None else cpus
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    if cpus >= cores:
+    if cpus >= visible_cores():
         return False
     import tensorflow as tf
 
@@ -101,13 +97,13 @@ def setup(seed: int = DEFAULT_SEED, plots: bool = True) -> None:
     before anything heavy is loaded: if the lesson would not fit, it stops here with a message that
     says who holds the memory. Later calls (a lesson reseeds before each training) only reseed.
     """
-    global _memory_checked
-    first = not _memory_checked
+    global _first_setup_done
+    first = not _first_setup_done
     if first:
         from .memory import check
 
         check()
-        _memory_checked = True
+        _first_setup_done = True
     quiet_tensorflow()
     import_tensorflow_quietly()
     import tensorflow as tf

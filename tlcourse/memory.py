@@ -20,6 +20,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cgroups import paths, read_int, up_to
+
 MB = 1024 * 1024
 PEAKS_FILE = Path(__file__).with_name("lesson_peaks.json")
 MARGIN_MB = 150  # what the measured peak does not see: the notebook's outputs, Python's allocator, a slower kernel
@@ -43,48 +45,10 @@ class Memory:
         return max(self.limit - self.used, 0)
 
 
-def _read_int(path: Path) -> int | None:
-    """The integer in a cgroup or proc file; None for "max", a missing or an unreadable file."""
-    try:
-        text = path.read_text().strip()
-    except OSError:
-        return None
-    return int(text) if text.isdigit() else None
-
-
-def _cgroup_paths(proc: Path) -> dict[str, str]:
-    """``{"v2": path}`` and/or ``{"v1": path}`` of this process's memory cgroup, from /proc/self/cgroup."""
-    found: dict[str, str] = {}
-    try:
-        lines = (proc / "self" / "cgroup").read_text().splitlines()
-    except OSError:
-        return found
-    for line in lines:
-        parts = line.split(":", 2)
-        if len(parts) != 3:
-            continue
-        hierarchy, controllers, path = parts
-        if hierarchy == "0" and controllers == "":
-            found["v2"] = path
-        elif "memory" in controllers.split(","):
-            found["v1"] = path
-    return found
-
-
-def _up_to(root: Path, path: str) -> list[Path]:
-    """The cgroup folder of ``path`` under ``root`` and each of its parents up to ``root`` (deepest first)."""
-    folders, current = [], root / path.strip("/")
-    while True:
-        folders.append(current)
-        if current == root or root not in current.parents:
-            return folders
-        current = current.parent
-
-
 def _from_cgroup_v2(root: Path, path: str) -> Memory | None:
-    folders = [f for f in _up_to(root, path) if f.is_dir()]
-    limits = [(v, f) for f in folders if (v := _read_int(f / "memory.max")) is not None]
-    used = next((v for f in folders if (v := _read_int(f / "memory.current")) is not None), None)
+    folders = [f for f in up_to(root, path) if f.is_dir()]
+    limits = [(v, f) for f in folders if (v := read_int(f / "memory.max")) is not None]
+    used = next((v for f in folders if (v := read_int(f / "memory.current")) is not None), None)
     if not limits or used is None:
         return None
     limit, where = min(limits)
@@ -104,12 +68,12 @@ def _inactive_file(folder: Path) -> int:
 
 
 def _from_cgroup_v1(root: Path, path: str) -> Memory | None:
-    folders = [f for f in _up_to(root / "memory", path) if f.is_dir()]
-    limits = [(v, f) for f in folders if (v := _read_int(f / "memory.limit_in_bytes")) is not None and v < UNLIMITED]
+    folders = [f for f in up_to(root / "memory", path) if f.is_dir()]
+    limits = [(v, f) for f in folders if (v := read_int(f / "memory.limit_in_bytes")) is not None and v < UNLIMITED]
     if not limits:
         return None
     limit, where = min(limits)
-    used = _read_int(where / "memory.usage_in_bytes")
+    used = read_int(where / "memory.usage_in_bytes")
     if used is None:
         return None
     return Memory(limit, max(used - _inactive_file(where), 0), f"cgroup v1 {where / 'memory.limit_in_bytes'}")
@@ -130,11 +94,11 @@ def _from_meminfo(proc: Path) -> Memory | None:
 
 def read_memory(cgroup_root: Path = Path("/sys/fs/cgroup"), proc: Path = Path("/proc")) -> Memory | None:
     """The container's memory limit and use: cgroup v2, then v1, then the machine's; None if unreadable."""
-    paths = _cgroup_paths(proc)
+    found = paths(proc, "memory")
     for version, reader in (("v2", _from_cgroup_v2), ("v1", _from_cgroup_v1)):
-        if version in paths and (memory := reader(cgroup_root, paths[version])) is not None:
+        if version in found and (memory := reader(cgroup_root, found[version])) is not None:
             return memory
-    if not paths and (memory := _from_cgroup_v2(cgroup_root, "/")) is not None:  # no /proc/self/cgroup entry
+    if not found and (memory := _from_cgroup_v2(cgroup_root, "/")) is not None:  # no /proc/self/cgroup entry
         return memory
     return _from_meminfo(proc)
 
