@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -146,16 +147,24 @@ def jupyter_server(runtime: Path, cgroup: Path | None, cpu: int | None):
         log.close()
 
 
-def _kernel_peak_mb(kernel_id: str) -> float | None:
-    """The kernel process's peak resident memory (VmHWM), found by its connection file."""
+def _kernel_process(kernel_id: str) -> Path | None:
+    """The kernel's ``/proc/<pid>`` folder, found by its connection file in the command line."""
     for entry in Path("/proc").glob("[0-9]*"):
-        try:
+        with suppress(OSError):
             if f"kernel-{kernel_id}.json" in (entry / "cmdline").read_bytes().decode(errors="replace"):
-                for line in (entry / "status").read_text().splitlines():
-                    if line.startswith("VmHWM:"):
-                        return int(line.split()[1]) / 1024
-        except (OSError, ValueError, IndexError):
-            continue
+                return entry
+    return None
+
+
+def _kernel_peak_mb(kernel_id: str) -> float | None:
+    """The kernel process's peak resident memory (VmHWM)."""
+    process = _kernel_process(kernel_id)
+    try:
+        for line in (process / "status").read_text().splitlines() if process else []:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
     return None
 
 
@@ -184,6 +193,39 @@ def _log_tail(log: Path, lines: int = 15) -> str:
         return f"(no server log: {error})"
 
 
+def kernel_state(url: str, token: str, kernel_id: str) -> str | None:
+    """The server's execution state of a kernel ("starting", "idle", "busy", "dead"); None: no such kernel."""
+    try:
+        return _api(url, token, f"api/kernels/{kernel_id}", timeout=10)["execution_state"]
+    except urllib.error.HTTPError as error:
+        if error.code == 404:
+            return None
+        raise
+
+
+def wait_until_ready(client, state, timeout: float, poll: float = 2.0) -> None:
+    """Wait for the kernel's first ``kernel_info`` reply; ``state()`` (the server's word) says if it died.
+
+    Not ``client.wait_for_ready`` with heartbeats: a client that no KernelManager owns calls a kernel dead
+    when it has not answered one heartbeat within a second (jupyter_client 8), and a kernel still importing
+    its modules on a busy CPU takes longer than that to open its heartbeat socket. That false alarm was
+    the "kernel died before replying to kernel_info" seen in earlier walks (tests/test_binderbench.py
+    reproduces it). Start the client's channels with ``hb=False``.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            client.wait_for_ready(timeout=poll)  # without a heartbeat channel: only waits for the reply
+            return
+        except RuntimeError:
+            pass
+        now = state()
+        if now in (None, "dead"):
+            raise RuntimeError(f"the kernel died while starting (the server says {now or 'no such kernel'})")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the kernel did not answer in {timeout:.0f} s (the server says {now})")
+
+
 def open_lesson(url: str, token: str, runtime: Path, notebook: Path, timeout: float) -> dict:
     """Open ``notebook`` as a session (kernels of the earlier lessons stay open) and run all its cells;
     if the memory guard stops it, shut the other kernels down as its button does and run all again."""
@@ -196,12 +238,13 @@ def open_lesson(url: str, token: str, runtime: Path, notebook: Path, timeout: fl
     kernel_id = session["kernel"]["id"]
     client = BlockingKernelClient(connection_file=str(runtime / f"kernel-{kernel_id}.json"))
     client.load_connection_file()
-    client.start_channels()
+    client.start_channels(hb=False)  # the server, not a 1-s heartbeat, says whether the kernel died
     cells = [c for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code"]
     row = {"lesson": notebook.name, "guard": "", "result": "finished"}
-    started = time.perf_counter()
+    started, process = time.perf_counter(), None
     try:
-        client.wait_for_ready(timeout=180)
+        wait_until_ready(client, lambda: kernel_state(url, token, kernel_id), timeout=180)
+        process = _kernel_process(kernel_id)  # a different process at the end: it died and was restarted
         error = run_all(client, cells, timeout)
         if error and error.startswith("NotEnoughMemory"):
             others = [Kernel(s["path"], s["kernel"]["id"], 0, url + "/", token)
@@ -220,6 +263,8 @@ def open_lesson(url: str, token: str, runtime: Path, notebook: Path, timeout: fl
         states = {k["id"]: k["execution_state"] for k in _api(url, token, "api/kernels")}
         if states.get(kernel_id) == "dead" or kernel_id not in states:
             row["result"] = f"kernel died ({row['result']})"
+        elif process is not None and _kernel_process(kernel_id) != process:
+            row["result"] = f"kernel died and the server restarted it ({row['result']})"
         client.stop_channels()
     return row
 
