@@ -87,6 +87,8 @@ def test_the_table_is_the_one_make_bench_writes(tmp_path):
     assert record_peaks(rows, path) == {"03": 1234}
     assert memory.lesson_peaks(path) == {"03": 1234.0}
     assert json.loads(path.read_text())["peak MB"] == {"03": 1234}
+    assert record_peaks([{"lesson": "02_feature_extraction.ipynb", "peak MB": 1100.6}], path) == {"02": 1101, "03": 1234}
+    assert '"03": 1234\n' in path.read_text(), "a lesson not measured this time is kept in whole MB"
     assert set(memory.lesson_peaks()) == {f"{n:02d}" for n in range(8)}, "tlcourse/lesson_peaks.json lacks a lesson"
 
 

@@ -88,7 +88,7 @@ def table(rows: list[dict]) -> str:
 
 def record_peaks(rows: list[dict], path: Path = PEAKS_FILE) -> dict[str, float]:
     """Store the lessons' measured peaks (not the solutions') in the memory guard's table; returns it."""
-    peaks = lesson_peaks(path)
+    peaks = {number: round(mb) for number, mb in lesson_peaks(path).items()}  # whole MB, as stored
     for r in rows:
         number = r["lesson"][:2]
         if r["peak MB"] is not None and number.isdigit() and not is_solutions(Path(r["lesson"])):
