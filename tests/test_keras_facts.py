@@ -382,6 +382,26 @@ def test_a_frozen_base_does_not_hide_an_inner_layer_switched_back_on():
     assert np.array_equal(first, base.get_layer("first").kernel.numpy()), "fit trained a frozen layer: lesson 03 §2"
 
 
+def test_a_keras_input_keeps_the_layers_it_fed_alive():
+    """Lesson 03 §3: once the models built on it are deleted, a ``keras.Input`` still keeps alive every layer
+    (and nested model) it was fed to; deleting the input too, then collecting garbage, frees them."""
+    import gc
+    import weakref
+
+    inner = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)], name="inner")
+    alive = weakref.ref(inner)
+    inputs = keras.Input((4,))
+    outer = keras.Model(inputs, keras.layers.Dense(2)(inner(inputs)))
+    del outer, inner
+    gc.collect()
+    assert alive() is not None, (
+        "a deleted model is freed although its keras.Input survives: lesson 03 §3 no longer needs to delete "
+        "`inputs` (revise the sentence 'a Keras input keeps a record of every layer it was fed to')")
+    del inputs
+    gc.collect()
+    assert alive() is None, "deleting the input no longer frees the nested model: revise lesson 03 §3's clean-up cell"
+
+
 # -- lesson 04 ------------------------------------------------------------------------------------------
 
 
