@@ -67,10 +67,27 @@ def test_int8_needs_representative_data(tiny):
         bench.to_tflite(tiny, "float16")
 
 
-def test_tflite_variants_export_once(tiny):
+def test_tflite_variants_trace_once(tiny, monkeypatch):
     x = np.random.default_rng(1).uniform(-1, 1, (8, 16, 16, 3)).astype(np.float32)
-    variants = bench.tflite_variants(tiny, x, quantizations=(None, "int8"))
+    traced = []
+    trace = bench.inference_function
+    monkeypatch.setattr(bench, "inference_function", lambda model: traced.append(model) or trace(model))
+    variants = bench.tflite_variants(tiny, x, quantizations=(None, "int8"), progress=False)
     assert set(variants) == {None, "int8"} and len(variants["int8"]) < len(variants[None])
+    assert traced == [tiny]
+
+
+@pytest.mark.parametrize("quantization", [None, "int8"])
+def test_inference_function_converts_to_what_the_saved_model_converts_to(tiny, tmp_path, quantization):
+    """The faster route (the traced function, no SavedModel on disk) gives the same operators and answers."""
+    rng = np.random.default_rng(2)
+    x = rng.uniform(-1, 1, (16, 16, 16, 3)).astype(np.float32)
+    tiny.export(str(tmp_path), format="tf_saved_model", verbose=False)
+    via_saved_model = bench.TFLiteModel(bench.to_tflite(str(tmp_path), quantization, x))
+    via_function = bench.TFLiteModel(bench.to_tflite(tiny, quantization, x))
+    assert via_function.ops() == via_saved_model.ops()
+    assert via_function.input["dtype"] == via_saved_model.input["dtype"]
+    np.testing.assert_array_equal(via_function.predict(x, progress=False), via_saved_model.predict(x, progress=False))
 
 
 # -- the noise-aware choice ------------------------------------------------------------------------

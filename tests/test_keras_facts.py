@@ -402,6 +402,56 @@ def test_a_keras_input_keeps_the_layers_it_fed_alive():
     assert alive() is None, "deleting the input no longer frees the nested model: revise lesson 03 §3's clean-up cell"
 
 
+_L03_POOL = """
+import ctypes, gc, json, os
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+import tensorflow as tf
+def rss():
+    return next(int(l.split()[1]) * 1024 for l in open("/proc/self/status") if l.startswith("VmRSS"))
+def make(value):  # 50 tensors of 4 MB, computed (not constants), like a model's weights
+    return [tf.fill((1024, 1024), float(value)) + 0.0 for _ in range(50)]
+tf.zeros(1) + 1  # TensorFlow's start-up allocations
+start = rss()
+tensors = make(1)
+held = rss()
+del tensors
+gc.collect()
+ctypes.CDLL("libc.so.6").malloc_trim(0)  # and ask the C library to return what it keeps
+freed = rss()
+tensors = make(2)
+print(json.dumps({"start": start, "held": held, "freed": freed, "again": rss()}))
+"""
+
+
+def _l03_pool(**env) -> dict:
+    import json
+    import os
+    import subprocess
+
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("TF_ENABLE_ONEDNN", "TF_ONEDNN"))}
+    out = subprocess.run([sys.executable, "-c", _L03_POOL], capture_output=True, text=True, check=True, timeout=120,
+                         env={**environment, **env})
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or __import__("platform").machine() != "x86_64",
+                    reason="reads /proc; the pool is that of TensorFlow's Linux x86 builds (oneDNN on by default)")
+def test_tensorflow_keeps_freed_tensor_memory_for_its_later_tensors():
+    """Lesson 03 §3 and lesson 06 §2: TensorFlow (oneDNN on, its default on Linux x86) keeps the memory of
+    deleted tensors in a pool of its own instead of returning it to the operating system, and gives it to
+    the tensors it makes later; the C library's ``malloc_trim`` cannot return it. TensorFlow's own switch
+    ``TF_ONEDNN_USE_SYSTEM_ALLOCATOR=1`` (tensors from ``malloc``) shows that the pool is why."""
+    pooled = _l03_pool()
+    size = pooled["held"] - pooled["start"]
+    assert size > 150e6, pooled
+    assert pooled["freed"] - pooled["start"] > 0.8 * size, (
+        f"TensorFlow returned deleted tensors' memory: revise lesson 03 §3 ('the kernel's memory figure will not "
+        f"drop') and lesson 06 §2 ('later models reuse memory earlier ones freed'): {pooled}")
+    assert pooled["again"] - pooled["freed"] < 0.2 * size, f"new tensors did not reuse the pool: lesson 03 §3: {pooled}"
+    system = _l03_pool(TF_ONEDNN_USE_SYSTEM_ALLOCATOR="1")
+    assert system["held"] - system["freed"] > 0.8 * size, f"without the pool the memory should go back: {system}"
+
+
 # -- lesson 04 ------------------------------------------------------------------------------------------
 
 
