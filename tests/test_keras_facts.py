@@ -452,6 +452,27 @@ def test_tensorflow_keeps_freed_tensor_memory_for_its_later_tensors():
     assert system["held"] - system["freed"] > 0.8 * size, f"without the pool the memory should go back: {system}"
 
 
+def test_set_random_seed_leaves_a_built_dropout_layer_where_it_was():
+    """Lesson 03 §5 (``train.fit_timed`` restarts the dropout masks itself): ``keras.utils.set_random_seed``
+    seeds the generators made after it, not a Dropout layer that already exists, which keeps drawing new
+    masks from its own state; that state is in ``model.variables``, not in ``model.weights``."""
+    dropout = keras.layers.Dropout(0.5)
+    model = keras.Sequential([keras.Input((64,)), dropout])
+    x = np.ones((1, 64), "float32")
+    keras.utils.set_random_seed(0)
+    first = np.asarray(model(x, training=True))
+    keras.utils.set_random_seed(0)
+    second = np.asarray(model(x, training=True))
+    assert not np.array_equal(first, second)  # the same global seed, another mask
+    state = dropout.seed_generator.state
+    assert any(v is state for v in model.variables) and not any(w is state for w in model.weights)
+    keras.utils.set_random_seed(0)
+    fresh = keras.Sequential([keras.Input((64,)), keras.layers.Dropout(0.5)])
+    keras.utils.set_random_seed(0)
+    again = keras.Sequential([keras.Input((64,)), keras.layers.Dropout(0.5)])
+    assert np.array_equal(np.asarray(fresh(x, training=True)), np.asarray(again(x, training=True)))  # made after: seeded
+
+
 # -- lesson 04 ------------------------------------------------------------------------------------------
 
 

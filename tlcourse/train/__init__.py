@@ -8,18 +8,20 @@
 - :mod:`.baselines`: a small CNN trained from scratch, the baseline transfer learning must beat;
 - :mod:`.fitting`: quiet ``fit`` with progress, accuracy against the number of labelled photos,
   stopwatches and timed runs (lesson 03);
-- :mod:`.snapshots`: snapshot and restore weights, count which changed (lesson 04).
+- :mod:`.snapshots`: snapshot and restore weights, count which changed, restart a model's random-number
+  generators from a seed (lessons 03 and 04).
 """
 from .baselines import baseline_cnn, shrink
 from .end_to_end import InferenceMode, augmentation, end_to_end, preprocessing_layer, split_base
 from .features import channel_selectivity, extract_features, favourite_channel, layer_outputs, standardize
 from .fitting import EpochTimer, Stopwatch, accuracy_vs_labels, fit, fit_timed, repeats_for, subset_per_class
 from .heads import accuracy, classifier_head, compile_classifier, fit_head
-from .snapshots import Changed, count_changed, restore, snapshot
+from .snapshots import Changed, count_changed, random_states, reseed, restore, snapshot
 
 __all__ = [
     "Changed", "EpochTimer", "InferenceMode", "Stopwatch", "accuracy", "accuracy_vs_labels", "augmentation",
     "baseline_cnn", "channel_selectivity", "classifier_head", "compile_classifier", "count_changed", "end_to_end",
     "extract_features", "favourite_channel", "fit", "fit_head", "fit_timed", "layer_outputs", "preprocessing_layer",
-    "repeats_for", "restore", "shrink", "snapshot", "split_base", "standardize", "subset_per_class",
+    "random_states", "repeats_for", "reseed", "restore", "shrink", "snapshot", "split_base", "standardize",
+    "subset_per_class",
 ]

@@ -9,6 +9,7 @@ import numpy as np
 from ..freeze import param_counts
 from ..progress import bar, epoch_bar
 from .heads import accuracy, compile_classifier
+from .snapshots import reseed
 
 
 def repeats_for(n_examples: int, batch_size: int, epochs: int, min_steps: int = 0) -> int:
@@ -170,7 +171,9 @@ def fit_timed(
     Returns ``trainable`` (parameters), ``first_epoch_s`` (includes building the graph),
     ``epoch_s`` (mean of the later epochs), ``train_accuracy`` (last epoch) and
     ``val_accuracy``. With ``restore`` the weights are put back afterwards, so several
-    freezing choices can be compared from the same starting point.
+    freezing choices can be compared from the same starting point. ``seed`` decides every random
+    choice of the run (the order of the photos, the dropout masks: :func:`reseed`), so from the same
+    weights the same call gives the same run, whatever ran before it.
     """
 
     if epochs < 2:
@@ -178,7 +181,8 @@ def fit_timed(
     if len(x) != len(y) or len(x_val) != len(y_val):
         raise ValueError(f"images and labels differ in number: {len(x)} vs {len(y)}, {len(x_val)} vs {len(y_val)}")
     saved = [w.copy() for w in model.get_weights()] if restore else None
-    keras.utils.set_random_seed(seed)
+    keras.utils.set_random_seed(seed)  # the order of the photos
+    reseed(model, seed)  # and the dropout masks, whatever ran before
     compile_classifier(model, learning_rate)
     timer = EpochTimer()
     bars = [epoch_bar(epochs, f"training ({param_counts(model).trainable:,} trainable)")] if progress else []

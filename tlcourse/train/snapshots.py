@@ -1,4 +1,5 @@
-"""Snapshots of weights: restore them, and count which changed during training (lesson 04)."""
+"""Start experiments from the same point: snapshots of weights (restore them, count which changed during
+training: lessons 03 and 04) and the random-number generators inside a model (restart them from a seed)."""
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -64,3 +65,28 @@ def count_changed(before: dict[str, np.ndarray], model: keras.layers.Layer, whic
             tensors += 1
             params += size
     return Changed(tensors, params, len(weights), total)
+
+
+def random_states(model: keras.layers.Layer) -> list[keras.Variable]:
+    """The state of every random-number generator inside ``model`` (Dropout's, RandomFlip's ...).
+
+    Keras keeps each generator's state in a variable (``[seed, counter]``) that ``model.variables``
+    lists and ``model.weights`` does not, so :func:`snapshot` and ``get_weights()`` leave it out.
+    """
+    weights = {id(w) for w in model.weights}
+    return [v for v in model.variables if id(v) not in weights and v.name == "seed_generator_state"]
+
+
+def reseed(model: keras.layers.Layer, seed: int) -> keras.layers.Layer:
+    """Restart every random-number generator inside ``model`` from ``seed``.
+
+    ``keras.utils.set_random_seed`` seeds only the generators created after it: a Dropout layer that has
+    already trained goes on with its own sequence of masks
+    (``tests/test_keras_facts.py::test_set_random_seed_leaves_a_built_dropout_layer_where_it_was``). After
+    ``reseed`` a run draws the same masks whatever ran before it, so two runs from the same weights with
+    the same seed differ only in what you changed between them.
+    """
+    rng = np.random.default_rng(seed)
+    for state in random_states(model):
+        state.assign(np.array([rng.integers(1, 2**31 - 1), 0], dtype=state.dtype))
+    return model
