@@ -73,8 +73,7 @@ def random_states(model: keras.layers.Layer) -> list[keras.Variable]:
     Keras keeps each generator's state in a variable (``[seed, counter]``) that ``model.variables``
     lists and ``model.weights`` does not, so :func:`snapshot` and ``get_weights()`` leave it out.
     """
-    weights = {id(w) for w in model.weights}
-    return [v for v in model.variables if id(v) not in weights and v.name == "seed_generator_state"]
+    return [v for v in model.variables if v.name == "seed_generator_state"]
 
 
 def reseed(model: keras.layers.Layer, seed: int) -> keras.layers.Layer:
